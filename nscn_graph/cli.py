@@ -1,0 +1,202 @@
+"""The ``nscn-graph`` command line. Exit codes are a contract (as pySHACL's): 0 success or
+conforms, 1 the data violates the shapes, 2 unreadable input or another error."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import __version__, paths
+from .errors import InputError, NscnError, ValidationFailed
+
+EXIT_OK, EXIT_VIOLATIONS, EXIT_ERROR = 0, 1, 2
+
+EPILOG = {
+    "validate": """examples:
+  nscn-graph validate                      # the bundled data/*.ttl
+  nscn-graph validate data/cities.ttl      # an edited file, checked with the rest of data/
+  nscn-graph validate --alone new.ttl      # a file on its own
+  nscn-graph validate --format json        # the report as JSON
+
+exit status: 0 conforms, 1 violations (the report names file, subject, path, message),
+2 unreadable or unparseable input (file:line:column: what is wrong)""",
+    "build": """example:
+  nscn-graph build --out dist
+  # validates, then writes dist/dumps/nscn-graph-VERSION.{ttl,nt.gz,jsonld}""",
+    "query": """examples:
+  nscn-graph query 'SELECT ?city ?label WHERE { ?city a nscn:SmartCity ; rdfs:label ?label }'
+  nscn-graph query @queries/labs.rq --format csv
+  nscn-graph query 'CONSTRUCT WHERE { city:oslo ?p ?o }' --format turtle
+
+The project's prefixes (nscn:, city:, lab:, case:, schema:, skos:, dcterms: ...) are
+predeclared.""",
+    "serve": """examples:
+  nscn-graph serve                              # http://127.0.0.1:8080/
+  nscn-graph serve --port 9000 --workers 4
+  nscn-graph serve --data big.nt other.ttl      # serve other RDF files""",
+}
+
+
+def parser() -> argparse.ArgumentParser:
+    from .query import FORMAT_NAMES, TABLE
+
+    top = argparse.ArgumentParser(
+        prog="nscn-graph",
+        description="Validate, build, query and serve the Nordic Smart City Network graph.",
+    )
+    top.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, help: str) -> argparse.ArgumentParser:
+        return sub.add_parser(
+            name,
+            help=help,
+            description=help,
+            epilog=EPILOG[name],
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+
+    p = command("validate", "Validate the bundled data, or the given files, against the shapes.")
+    p.add_argument(
+        "files",
+        nargs="*",
+        type=Path,
+        metavar="FILE",
+        help="RDF files (.ttl .nt .jsonld .rdf); default: the bundled data/*.ttl",
+    )
+    p.add_argument(
+        "--alone",
+        action="store_true",
+        help="validate the files on their own, not with the rest of the bundled data",
+    )
+    p.add_argument(
+        "--format", choices=("text", "json"), default="text", help="report format (default: text)"
+    )
+
+    p = command("build", "Validate, then write the dumps.")
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=Path("dist"),
+        metavar="DIR",
+        help="output folder (default: dist)",
+    )
+
+    p = command("query", "Run a SPARQL query on the embedded store.")
+    p.add_argument("query", metavar="SPARQL|@FILE", help="a query, or @ and a file holding one")
+    p.add_argument(
+        "--format",
+        choices=FORMAT_NAMES,
+        default=TABLE,
+        help="result format (default: a table for people; Turtle for graphs)",
+    )
+
+    p = command("serve", "Run the HTTP server (production WSGI server, gunicorn).")
+    p.add_argument("--host", default="127.0.0.1", help="interface (default: 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8080, help="port (default: 8080)")
+    p.add_argument("--workers", type=int, default=None, help="worker processes (default: 2)")
+    p.add_argument("--threads", type=int, default=None, help="threads per worker (default: 4)")
+    p.add_argument(
+        "--data",
+        nargs="+",
+        type=Path,
+        metavar="FILE",
+        help="serve these RDF files instead of the bundled data",
+    )
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except ValidationFailed as exc:
+        if exc.report is not None:
+            print(exc.report.to_text(), file=sys.stderr)
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_VIOLATIONS
+    except NscnError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return EXIT_ERROR
+
+
+def _root() -> Path:
+    """The folder with ontology/, data/ and shapes/ (setting ROOT, env NSCN_ROOT)."""
+    from .settings import resolve
+
+    return Path(resolve()["ROOT"])
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from .load import load, load_in_context
+    from .validate import validate_loaded
+
+    root = _root()
+    bundled = paths.data_files(root)
+    if not args.files:
+        loaded = load(bundled)
+    elif args.alone:
+        loaded = load(args.files)
+    else:
+        loaded = load_in_context(args.files, bundled)
+    report = validate_loaded(loaded, shapes=paths.shapes_file(root))
+    print(report.to_json() if args.format == "json" else report.to_text())
+    return EXIT_OK if report.conforms else EXIT_VIOLATIONS
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from .build import build
+
+    root = _root()
+    report, dumps = build(paths.data_files(root), args.out, shapes=paths.shapes_file(root))
+    print(report.to_text())
+    for dump in dumps:
+        print(f"wrote {dump.path} ({dump.size} bytes)")
+    return EXIT_OK
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    from .query import write_result
+    from .store import EmbeddedStore
+
+    text = args.query
+    if text.startswith("@"):
+        path = Path(text[1:])
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise InputError(
+                f"cannot read the query file: {exc.strerror}", file=str(path)
+            ) from None
+    store = EmbeddedStore.from_files(paths.data_files(_root()))
+    result = store.query(text)
+    sys.stdout.buffer.write(write_result(result, args.format))
+    sys.stdout.flush()
+    return EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from server.wsgi import serve  # the library never imports the server at module level
+
+    overrides = {
+        "WORKERS": args.workers,
+        "THREADS": args.threads,
+        "DATA": [str(p) for p in args.data] if args.data else None,
+    }
+    serve(host=args.host, port=args.port, overrides=overrides)
+    return EXIT_OK
+
+
+COMMANDS = {
+    "validate": cmd_validate,
+    "build": cmd_build,
+    "query": cmd_query,
+    "serve": cmd_serve,
+}
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

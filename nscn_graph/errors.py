@@ -1,0 +1,126 @@
+"""The project's typed errors.
+
+Each class knows its HTTP status and a short title (RFC 9457 problem details) and carries where
+the problem is (file, line, column, IRI). The library raises them; only the edges translate them:
+one Flask error handler in the server, one function in the CLI that maps them to exit codes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(eq=False)
+class NscnError(Exception):
+    """Base class. ``detail`` is a message for a person: what is wrong and what to do."""
+
+    detail: str
+    status: int = field(default=500, kw_only=True)
+    title: str = field(default="Internal error", kw_only=True)
+    file: str | None = field(default=None, kw_only=True)
+    line: int | None = field(default=None, kw_only=True)
+    column: int | None = field(default=None, kw_only=True)
+    iri: str | None = field(default=None, kw_only=True)
+    headers: dict[str, str] = field(default_factory=dict, kw_only=True)
+
+    def __post_init__(self) -> None:
+        super().__init__(self.detail)
+
+    @property
+    def where(self) -> str:
+        """``file:line:column`` (as much of it as is known), or ``""``."""
+        parts = [str(p) for p in (self.file, self.line, self.column) if p is not None]
+        return ":".join(parts)
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.detail}" if self.where else self.detail
+
+    def problem(self) -> dict[str, object]:
+        """The RFC 9457 members of this error (without ``instance``, which the edge adds)."""
+        body: dict[str, object] = {
+            "type": "about:blank",
+            "title": self.title,
+            "status": self.status,
+            "detail": self.detail,
+        }
+        for key in ("line", "column", "iri"):
+            value = getattr(self, key)
+            if value is not None:
+                body[key] = value
+        return body
+
+
+def _kind(status: int, title: str):
+    """A subclass with its own default status and title."""
+
+    def init(self, detail: str, **kw) -> None:
+        kw.setdefault("status", status)
+        kw.setdefault("title", title)
+        NscnError.__init__(self, detail, **kw)
+
+    return init
+
+
+class InputError(NscnError):
+    """Input that cannot be read: a missing file, a file that does not parse (CLI exit 2)."""
+
+    __init__ = _kind(400, "Unreadable input")
+
+
+class RdfSyntaxError(InputError):
+    """RDF that does not parse, with the parser's line and column."""
+
+    __init__ = _kind(400, "RDF syntax error")
+
+
+class ValidationFailed(NscnError):
+    """The data violates the shapes (CLI exit 1). ``report`` is the validation report."""
+
+    __init__ = _kind(422, "Validation failed")
+    report: object = None
+
+
+class QuerySyntaxError(NscnError):
+    """A SPARQL query that does not parse."""
+
+    __init__ = _kind(400, "Malformed query")
+
+
+class BadRequest(NscnError):
+    __init__ = _kind(400, "Bad request")
+
+
+class Forbidden(NscnError):
+    """A request the server refuses on principle, such as an update on a read-only endpoint."""
+
+    __init__ = _kind(403, "Forbidden")
+
+
+class NotFound(NscnError):
+    __init__ = _kind(404, "Not found")
+
+
+class Gone(NscnError):
+    __init__ = _kind(410, "Gone")
+
+
+class NotAcceptable(NscnError):
+    __init__ = _kind(406, "Not acceptable")
+
+
+class PayloadTooLarge(NscnError):
+    __init__ = _kind(413, "Content too large")
+
+
+class UnsupportedMediaType(NscnError):
+    __init__ = _kind(415, "Unsupported media type")
+
+
+class QueryTimeout(NscnError):
+    __init__ = _kind(503, "Query timed out")
+
+
+class StoreUnavailable(NscnError):
+    """An external store that is down, slow or answers an error."""
+
+    __init__ = _kind(502, "Store unavailable")

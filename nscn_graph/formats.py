@@ -1,0 +1,113 @@
+"""Formats the project reads and writes, each knowing its media types and file extension.
+
+One table for RDF serialisations and one for SPARQL query results; content negotiation, the
+CLI's ``--format`` choices and the dump names are all derived from it. The order of each table
+is the server's preference (Turtle first, as schema.org and W3C DCAT serve their vocabularies).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+
+@dataclass(frozen=True)
+class Format:
+    name: str  #: short name used on the command line and in settings
+    media_type: str  #: the media type sent in ``Content-Type``
+    extension: str  #: file suffix without the dot
+    label: str  #: a human name
+    rdflib: str | None = None  #: rdflib plugin name, when rdflib handles it
+    oxigraph: ox.RdfFormat | ox.QueryResultsFormat | None = None
+    aliases: tuple[str, ...] = field(default=())  #: other media types accepted for it
+
+    @property
+    def media_types(self) -> tuple[str, ...]:
+        return (self.media_type, *self.aliases)
+
+    @property
+    def content_type(self) -> str:
+        """``Content-Type`` value: text formats carry ``charset=utf-8``."""
+        textual = self.media_type.startswith("text/") or self.media_type.endswith(
+            ("+xml", "+json", "/json", "/ld+json", "/n-triples")
+        )
+        return f"{self.media_type}; charset=utf-8" if textual else self.media_type
+
+
+TURTLE = Format(
+    "turtle",
+    "text/turtle",
+    "ttl",
+    "Turtle",
+    "turtle",
+    ox.RdfFormat.TURTLE,
+    ("application/x-turtle",),
+)
+JSONLD = Format(
+    "json-ld", "application/ld+json", "jsonld", "JSON-LD", "json-ld", ox.RdfFormat.JSON_LD
+)
+NTRIPLES = Format(
+    "n-triples",
+    "application/n-triples",
+    "nt",
+    "N-Triples",
+    "nt",
+    ox.RdfFormat.N_TRIPLES,
+    ("text/plain",),
+)
+RDFXML = Format("rdf-xml", "application/rdf+xml", "rdf", "RDF/XML", "xml", ox.RdfFormat.RDF_XML)
+
+#: RDF serialisations, in the server's order of preference.
+RDF_FORMATS: tuple[Format, ...] = (TURTLE, JSONLD, NTRIPLES, RDFXML)
+
+SPARQL_JSON = Format(
+    "json",
+    "application/sparql-results+json",
+    "srj",
+    "SPARQL results JSON",
+    None,
+    ox.QueryResultsFormat.JSON,
+    ("application/json",),
+)
+SPARQL_XML = Format(
+    "xml",
+    "application/sparql-results+xml",
+    "srx",
+    "SPARQL results XML",
+    None,
+    ox.QueryResultsFormat.XML,
+    ("application/xml",),
+)
+SPARQL_CSV = Format("csv", "text/csv", "csv", "CSV", None, ox.QueryResultsFormat.CSV)
+SPARQL_TSV = Format(
+    "tsv", "text/tab-separated-values", "tsv", "TSV", None, ox.QueryResultsFormat.TSV
+)
+
+#: SPARQL SELECT/ASK result formats, in the server's order of preference.
+RESULT_FORMATS: tuple[Format, ...] = (SPARQL_JSON, SPARQL_XML, SPARQL_CSV, SPARQL_TSV)
+
+
+def by_name(name: str, table: tuple[Format, ...] = RDF_FORMATS + RESULT_FORMATS) -> Format:
+    """The format called ``name`` (or with that extension or media type)."""
+    key = name.lower()
+    for fmt in table:
+        if key in (fmt.name, fmt.extension, *fmt.media_types):
+            return fmt
+    raise KeyError(name)
+
+
+def by_extension(extension: str, table: tuple[Format, ...] = RDF_FORMATS) -> Format | None:
+    """The format whose file suffix is ``extension`` (without the dot), or ``None``."""
+    for fmt in table:
+        if fmt.extension == extension.lower():
+            return fmt
+    return None
+
+
+def for_path(path: str, table: tuple[Format, ...] = RDF_FORMATS) -> Format | None:
+    """The RDF format of a file, from its suffix (``.ttl``, ``.nt``, ``.jsonld``, ``.rdf``...)."""
+    name = path.lower()
+    extra = {"owl": RDFXML, "xml": RDFXML, "json": JSONLD, "n3": TURTLE}
+    suffix = name.rsplit(".", 1)[-1] if "." in name else ""
+    return by_extension(suffix, table) or extra.get(suffix)

@@ -1,0 +1,60 @@
+"""The namespace base, the prefixes and the IRI patterns, declared once (see DESIGN.md)."""
+
+from __future__ import annotations
+
+from rdflib import Namespace
+
+#: The default base of every IRI the project mints. The server can publish under another base
+#: (setting ``BASE``); the data files are written with this one and rebased when loaded.
+DEFAULT_BASE = "https://w3id.org/nscn/"
+
+NSCN = Namespace(DEFAULT_BASE + "ontology#")
+NSCNSH = Namespace(DEFAULT_BASE + "shapes#")
+ONTOLOGY_IRI = DEFAULT_BASE + "ontology"
+SHAPES_IRI = DEFAULT_BASE + "shapes"
+
+SCHEMA = Namespace("https://schema.org/")
+ORG = Namespace("http://www.w3.org/ns/org#")
+GEO = Namespace("http://www.w3.org/2003/01/geo/wgs84_pos#")
+GSP = Namespace("http://www.opengis.net/ont/geosparql#")
+VOID = Namespace("http://rdfs.org/ns/void#")
+DCAT = Namespace("http://www.w3.org/ns/dcat#")
+
+#: Prefixes used in serialisations, the JSON-LD context and the query editor, in this order.
+PREFIXES: dict[str, str] = {
+    "nscn": str(NSCN),
+    "city": DEFAULT_BASE + "id/city/",
+    "country": DEFAULT_BASE + "id/country/",
+    "lab": DEFAULT_BASE + "id/lab/",
+    "case": DEFAULT_BASE + "id/case/",
+    "organisation": DEFAULT_BASE + "id/organisation/",
+    "theme": DEFAULT_BASE + "id/theme/",
+    "value": DEFAULT_BASE + "id/value/",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "dcterms": "http://purl.org/dc/terms/",
+    "schema": str(SCHEMA),
+    "org": str(ORG),
+    "foaf": "http://xmlns.com/foaf/0.1/",
+    "prov": "http://www.w3.org/ns/prov#",
+    "geo": str(GEO),
+    "geosparql": str(GSP),
+    "void": str(VOID),
+    "dcat": str(DCAT),
+}
+
+
+def rebase_prefixes(base: str) -> dict[str, str]:
+    """The prefix table for a server that publishes under ``base`` instead of the default."""
+    return {
+        name: base + iri[len(DEFAULT_BASE) :] if iri.startswith(DEFAULT_BASE) else iri
+        for name, iri in PREFIXES.items()
+    }
+
+
+def sparql_prologue(prefixes: dict[str, str] | None = None) -> str:
+    """``PREFIX`` lines for a SPARQL query."""
+    return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in (prefixes or PREFIXES).items())

@@ -1,0 +1,61 @@
+"""Settings, declared once as data: name, default, help. They feed the CLI's ``--help``, the
+README's table and the app factory, which resolves them once: defaults, then the environment
+(``NSCN_<NAME>``), then the mapping a caller (a test, the CLI) passes.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .namespaces import DEFAULT_BASE
+from .paths import ROOT
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    help: str
+    kind: type = str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("BASE", DEFAULT_BASE, "IRI base of everything the graph mints"),
+    Setting(
+        "PUBLIC_URL",
+        None,
+        "public URL of the server for absolute links (default: the URL each request came in on)",
+    ),
+    Setting("ROOT", str(ROOT), "folder holding ontology/, data/ and shapes/"),
+    Setting(
+        "DATA",
+        None,
+        "RDF files to serve instead of the bundled data (list, or "
+        "paths separated by the OS path separator in the environment)",
+        list,
+    ),
+    Setting("DIST", "dist", "folder where `nscn-graph build` writes dumps and descriptions"),
+    Setting("WORKERS", 2, "WSGI worker processes for `serve`", int),
+    Setting("THREADS", 4, "threads per WSGI worker for `serve`", int),
+)
+
+
+def resolve(
+    overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """Defaults, then ``NSCN_*`` environment variables, then ``overrides``."""
+    environ = os.environ if environ is None else environ
+    config: dict[str, Any] = {s.name: s.default for s in SETTINGS}
+    for setting in SETTINGS:
+        raw = environ.get(f"NSCN_{setting.name}")
+        if raw is None or raw == "":
+            continue
+        if setting.kind is list:
+            config[setting.name] = raw.split(os.pathsep)
+        else:
+            config[setting.name] = setting.kind(raw)
+    config.update({k: v for k, v in (overrides or {}).items() if v is not None})
+    return config

@@ -1,0 +1,115 @@
+"""Fixtures built from the factory (as flaskr's tests): ``app``, ``client``, ``cli``, and a real
+server on a loopback port for tests over HTTP."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import requests
+
+from nscn_graph import paths
+from nscn_graph.load import load
+from server import create_app
+
+ROOT = paths.ROOT
+
+
+@pytest.fixture(scope="session")
+def bundled():
+    """The bundled data, loaded once for the session (read-only)."""
+    return load(paths.data_files())
+
+
+@pytest.fixture()
+def app():
+    return create_app({"TESTING": True})
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()
+
+
+@dataclass
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> CliResult:
+    """Run the installed ``nscn-graph`` command as a user would, in a new process."""
+    command = [sys.executable, "-m", "nscn_graph.cli", *args]
+    done = subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, **(env or {})},
+        cwd=cwd or ROOT,
+    )
+    return CliResult(done.returncode, done.stdout, done.stderr)
+
+
+@pytest.fixture()
+def cli():
+    return run_cli
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_server() -> Iterator[str]:
+    """``nscn-graph serve`` (gunicorn) on a free loopback port; yields its base URL."""
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "nscn_graph.cli",
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+            "--threads",
+            "4",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if requests.get(url + "/health", timeout=2).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("server did not start: " + (process.stderr.read() or ""))
+            time.sleep(0.2)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        if process.stderr:
+            process.stderr.close()

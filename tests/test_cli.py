@@ -1,0 +1,189 @@
+"""The ``nscn-graph`` command as a user runs it: exit codes, reports, queries, builds."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import rdflib
+from rdflib import RDF, RDFS, XSD, Literal, Namespace, URIRef
+from rdflib.compare import isomorphic
+
+from nscn_graph import paths
+
+ID = Namespace("https://w3id.org/nscn/id/")
+NSCN = Namespace("https://w3id.org/nscn/ontology#")
+GEO = Namespace("http://www.w3.org/2003/01/geo/wgs84_pos#")
+DCTERMS = rdflib.DCTERMS
+
+
+@pytest.mark.parametrize("command", ["validate", "build", "query", "serve"])
+def test_every_command_has_help_with_an_example(cli, command):
+    result = cli(command, "--help")
+    assert result.code == 0
+    assert "example" in result.out and f"nscn-graph {command}" in result.out
+
+
+def test_bundled_data_conforms(cli):
+    result = cli("validate")
+    assert result.code == 0, result.out + result.err
+    assert result.out.startswith("Conforms:")
+
+
+def test_report_as_json(cli):
+    result = cli("validate", "--format", "json")
+    assert result.code == 0
+    report = json.loads(result.out)
+    assert report["conforms"] is True and report["triples"] > 1000 and report["results"] == []
+
+
+def _edited(tmp_path: Path, name: str, edit) -> Path:
+    """A copy of the bundled ``data/NAME`` after ``edit(graph)``, under the same name."""
+    graph = rdflib.Graph().parse(paths.ROOT / "data" / name)
+    edit(graph)
+    out = tmp_path / name
+    graph.serialize(out, format="turtle")
+    return out
+
+
+def _label_removed(g):
+    g.remove((ID["city/aarhus"], RDFS.label, None))
+
+
+def _wrong_datatype(g):
+    g.set((ID["city/oslo"], GEO.lat, Literal("north", datatype=XSD.string)))
+
+
+def _coordinate_out_of_range(g):
+    g.set((ID["city/bergen"], GEO.long, Literal("205.3242", datatype=XSD.decimal)))
+
+
+def _dangling_link(g):
+    g.set((ID["lab/vejle-citylab"], NSCN.city, ID["city/atlantis"]))
+
+
+def _duplicated_identifier(g):
+    g.set((ID["lab/vejle-citylab"], DCTERMS.identifier,
+           g.value(ID["lab/aarhus-city-lab"], DCTERMS.identifier)))
+
+
+def _string_for_iri(g):
+    g.remove((ID["lab/smart-kalasatama"], DCTERMS.source, None))
+    g.add((ID["lab/smart-kalasatama"], DCTERMS.source,
+           Literal("https://forumvirium.fi/en/kalasatama-grows-through-experiments/")))
+
+
+def _missing_type(g):
+    g.remove((ID["lab/aarhus-city-lab"], RDF.type, None))
+
+
+def _negative_population(g):
+    figure = next(g.subjects(NSCN.populationOf, ID["city/helsinki"]))
+    g.set((figure, NSCN.populationCount, Literal(-653835)))
+
+
+CORRUPTIONS = [
+    pytest.param("cities.ttl", _label_removed, "city:aarhus", id="label-removed"),
+    pytest.param("cities.ttl", _wrong_datatype, "city:oslo", id="wrong-datatype"),
+    pytest.param("cities.ttl", _coordinate_out_of_range, "city:bergen", id="longitude-205"),
+    pytest.param("labs.ttl", _dangling_link, "lab:vejle-citylab", id="dangling-link"),
+    pytest.param("labs.ttl", _duplicated_identifier, "lab:", id="duplicated-identifier"),
+    pytest.param("labs.ttl", _string_for_iri, "lab:smart-kalasatama", id="string-for-iri"),
+    pytest.param("labs.ttl", _missing_type, "lab:aarhus-city-lab", id="missing-type"),
+    pytest.param("cities.ttl", _negative_population, "population", id="negative-population"),
+]
+
+
+@pytest.mark.parametrize(("name", "edit", "subject"), CORRUPTIONS)
+def test_planted_corruption_is_reported(cli, tmp_path, name, edit, subject):
+    path = _edited(tmp_path, name, edit)
+    result = cli("validate", str(path))
+    assert result.code == 1, result.out + result.err
+    assert "Does not conform" in result.out
+    violations = [line for line in result.out.splitlines() if "[Violation" in line]
+    assert violations
+    assert all(line.startswith(("/", str(path))) for line in violations), violations
+    assert any(line.startswith(str(path)) and subject in line for line in violations), violations
+    assert "Traceback" not in result.err
+
+
+def test_unparseable_file_exits_2_with_position(cli, tmp_path):
+    path = tmp_path / "broken.ttl"
+    path.write_text("@prefix a: <http://a/> .\na:b a:c a:d a:e .\n")
+    result = cli("validate", str(path))
+    assert result.code == 2
+    assert f"{path}:2:" in result.err
+    assert "Traceback" not in result.err
+
+
+def test_missing_file_exits_2_with_its_name(cli, tmp_path):
+    result = cli("validate", str(tmp_path / "missing.ttl"))
+    assert result.code == 2
+    assert "missing.ttl" in result.err and "no such file" in result.err
+
+
+def test_query_table(cli):
+    result = cli("query", "SELECT (COUNT(?c) AS ?n) WHERE { ?c a nscn:SmartCity }")
+    assert result.code == 0
+    header, rule, row = result.out.splitlines()[:3]
+    assert header.strip() == "n" and set(rule.strip()) == {"-"} and row.strip() == "14"
+
+
+@pytest.mark.parametrize(
+    ("fmt", "check"),
+    [
+        ("csv", lambda out: out.splitlines()[0] == "city" and len(out.splitlines()) == 15),
+        ("tsv", lambda out: out.splitlines()[0] == "?city" and len(out.splitlines()) == 15),
+        ("json", lambda out: len(json.loads(out)["results"]["bindings"]) == 14),
+        ("xml", lambda out: out.count("<result>") == 14),
+    ],
+)
+def test_query_result_formats(cli, fmt, check):
+    result = cli("query", "SELECT ?city WHERE { ?city a nscn:SmartCity }", "--format", fmt)
+    assert result.code == 0, result.err
+    assert check(result.out)
+
+
+def test_query_from_file_as_turtle(cli, tmp_path):
+    query = tmp_path / "oslo.rq"
+    query.write_text("CONSTRUCT WHERE { city:oslo rdfs:label ?l }")
+    result = cli("query", f"@{query}", "--format", "turtle")
+    assert result.code == 0
+    graph = rdflib.Graph().parse(data=result.out, format="turtle")
+    assert Literal("Oslo", lang="en") in set(graph.objects(ID["city/oslo"], RDFS.label))
+
+
+def test_malformed_query_exits_2_with_position(cli):
+    result = cli("query", "SELECT * WHERE { ?s ?p }")
+    assert result.code == 2
+    assert "1:" in result.err and "does not parse" in result.err
+    assert "Traceback" not in result.err
+
+
+def test_build_writes_dumps_that_hold_the_graph(cli, tmp_path, bundled):
+    result = cli("build", "--out", str(tmp_path))
+    assert result.code == 0, result.err
+    dumps = tmp_path / "dumps"
+    expected = bundled.to_rdflib()
+    ttl, nt, jsonld = (next(dumps.glob(f"nscn-graph-*.{s}")) for s in ("ttl", "nt.gz", "jsonld"))
+    assert isomorphic(rdflib.Graph().parse(ttl, format="turtle"), expected)
+    nt_text = gzip.decompress(nt.read_bytes()).decode()
+    assert isomorphic(rdflib.Graph().parse(data=nt_text, format="nt"), expected)
+    assert isomorphic(rdflib.Graph().parse(jsonld, format="json-ld"), expected)
+    manifest = json.loads((dumps / "manifest.json").read_text())
+    assert manifest["triples"] == len(expected)
+
+
+def test_build_writes_nothing_when_validation_fails(cli, tmp_path):
+    root = tmp_path / "root"
+    for folder in ("ontology", "data", "shapes"):
+        shutil.copytree(paths.ROOT / folder, root / folder)
+    _edited(root / "data", "cities.ttl", _label_removed)  # overwrites the copy in place
+    out = tmp_path / "out"
+    result = cli("build", "--out", str(out), env={"NSCN_ROOT": str(root)})
+    assert result.code == 1
+    assert "city:aarhus" in result.err
+    assert not out.exists()

@@ -1,0 +1,72 @@
+"""Loading: every format parses, bad RDF is a typed error with file, line and column."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from nscn_graph.errors import InputError, RdfSyntaxError
+from nscn_graph.load import load, load_in_context
+
+BROKEN = [
+    pytest.param("bad.ttl", '@prefix a: <http://a/> .\na:b a:c "x" .\na:b a:d a:e a:f .\n', 3,
+                 id="turtle"),
+    pytest.param("bad.nt", '<http://a/b> <http://a/c> "x" .\n<http://a/b> <http://a/c> .\n', 2,
+                 id="n-triples"),
+    pytest.param("bad.jsonld", '{"@id": "http://a/b",\n "http://a/c": [}', 2, id="json-ld"),
+    pytest.param("bad.rdf", '<?xml version="1.0"?>\n<rdf:RDF xmlns:rdf="http://www.w3.org/'
+                 '1999/02/22-rdf-syntax-ns#">\n<rdf:Description>\n</rdf:RDF>\n', 4, id="rdf-xml"),
+]
+
+
+@pytest.mark.parametrize(("name", "text", "line"), BROKEN)
+def test_syntax_error_names_file_line_and_column(tmp_path: Path, name, text, line):
+    path = tmp_path / name
+    path.write_text(text)
+    with pytest.raises(RdfSyntaxError) as caught:
+        load([path])
+    error = caught.value
+    assert error.file == str(path)
+    assert error.line == line
+    assert error.column is not None and error.column >= 1
+    assert str(error).startswith(f"{path}:{line}:{error.column}: ")
+
+
+def test_missing_file_is_an_input_error(tmp_path: Path):
+    with pytest.raises(InputError, match="no such file") as caught:
+        load([tmp_path / "nope.ttl"])
+    assert caught.value.file == str(tmp_path / "nope.ttl")
+
+
+def test_unknown_suffix_is_an_input_error(tmp_path: Path):
+    path = tmp_path / "data.csv"
+    path.write_text("a,b\n")
+    with pytest.raises(InputError, match="unknown RDF file type"):
+        load([path])
+
+
+def test_subjects_remember_their_file(bundled):
+    aarhus = "https://w3id.org/nscn/id/city/aarhus"
+    assert [Path(f).name for f in bundled.files_of(aarhus)] == ["cities.ttl"]
+
+
+def test_rebasing_moves_every_minted_iri(tmp_path: Path, bundled):
+    base = "http://localhost:8080/"
+    rebased = load(bundled.files, base=base)
+    assert len(rebased) == len(bundled)
+    iris = {t.subject.value for t in rebased.triples()}
+    assert base + "id/city/aarhus" in iris
+    assert not any(i.startswith("https://w3id.org/nscn/") for i in iris)
+
+
+def test_edited_copy_replaces_its_original(tmp_path: Path, bundled):
+    cities = next(f for f in bundled.files if f.name == "cities.ttl")
+    copy = tmp_path / "my-cities.ttl"
+    copy.write_text(cities.read_text().replace('"Aarhus"@en', '"Aarhus (edited)"@en'))
+    loaded = load_in_context([copy], bundled.files)
+    labels = {(t.object.value, t.object.language) for t in loaded.triples()
+              if t.subject.value == "https://w3id.org/nscn/id/city/aarhus"
+              and t.predicate.value.endswith("#label")}
+    assert ("Aarhus (edited)", "en") in labels and ("Aarhus", "en") not in labels
+    assert len(loaded) == len(bundled)
