@@ -1,0 +1,29 @@
+"""The nscn-graph web server: a Flask application factory (as Flask's tutorial app ``flaskr``).
+
+Configuration is resolved once, here: the settings table's defaults, then ``NSCN_*`` environment
+variables, then the mapping a caller passes. The graph is loaded once and hung on
+``app.extensions["nscn"]``; each feature is a blueprint in its own module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from nscn_graph import settings
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    app = Flask(__name__)
+    app.config.update(settings.resolve(test_config))
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+
+    from . import errors, health, pages, state
+
+    state.init_app(app)
+    errors.init_app(app)
+    app.register_blueprint(health.bp)
+    app.register_blueprint(pages.bp)
+    return app
