@@ -20,7 +20,6 @@ from . import formats
 from .errors import InputError, RdfSyntaxError
 from .namespaces import DEFAULT_BASE
 
-
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 

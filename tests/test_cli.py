@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import rdflib
-from rdflib import RDF, RDFS, XSD, Literal, Namespace, URIRef
+from rdflib import RDF, RDFS, XSD, Literal, Namespace
 from rdflib.compare import isomorphic
 
 from nscn_graph import paths
@@ -66,14 +66,24 @@ def _dangling_link(g):
 
 
 def _duplicated_identifier(g):
-    g.set((ID["lab/vejle-citylab"], DCTERMS.identifier,
-           g.value(ID["lab/aarhus-city-lab"], DCTERMS.identifier)))
+    g.set(
+        (
+            ID["lab/vejle-citylab"],
+            DCTERMS.identifier,
+            g.value(ID["lab/aarhus-city-lab"], DCTERMS.identifier),
+        )
+    )
 
 
 def _string_for_iri(g):
     g.remove((ID["lab/smart-kalasatama"], DCTERMS.source, None))
-    g.add((ID["lab/smart-kalasatama"], DCTERMS.source,
-           Literal("https://forumvirium.fi/en/kalasatama-grows-through-experiments/")))
+    g.add(
+        (
+            ID["lab/smart-kalasatama"],
+            DCTERMS.source,
+            Literal("https://forumvirium.fi/en/kalasatama-grows-through-experiments/"),
+        )
+    )
 
 
 def _missing_type(g):

@@ -10,13 +10,23 @@ from nscn_graph.errors import InputError, RdfSyntaxError
 from nscn_graph.load import load, load_in_context
 
 BROKEN = [
-    pytest.param("bad.ttl", '@prefix a: <http://a/> .\na:b a:c "x" .\na:b a:d a:e a:f .\n', 3,
-                 id="turtle"),
-    pytest.param("bad.nt", '<http://a/b> <http://a/c> "x" .\n<http://a/b> <http://a/c> .\n', 2,
-                 id="n-triples"),
+    pytest.param(
+        "bad.ttl", '@prefix a: <http://a/> .\na:b a:c "x" .\na:b a:d a:e a:f .\n', 3, id="turtle"
+    ),
+    pytest.param(
+        "bad.nt",
+        '<http://a/b> <http://a/c> "x" .\n<http://a/b> <http://a/c> .\n',
+        2,
+        id="n-triples",
+    ),
     pytest.param("bad.jsonld", '{"@id": "http://a/b",\n "http://a/c": [}', 2, id="json-ld"),
-    pytest.param("bad.rdf", '<?xml version="1.0"?>\n<rdf:RDF xmlns:rdf="http://www.w3.org/'
-                 '1999/02/22-rdf-syntax-ns#">\n<rdf:Description>\n</rdf:RDF>\n', 4, id="rdf-xml"),
+    pytest.param(
+        "bad.rdf",
+        '<?xml version="1.0"?>\n<rdf:RDF xmlns:rdf="http://www.w3.org/'
+        '1999/02/22-rdf-syntax-ns#">\n<rdf:Description>\n</rdf:RDF>\n',
+        4,
+        id="rdf-xml",
+    ),
 ]
 
 
@@ -65,8 +75,11 @@ def test_edited_copy_replaces_its_original(tmp_path: Path, bundled):
     copy = tmp_path / "my-cities.ttl"
     copy.write_text(cities.read_text().replace('"Aarhus"@en', '"Aarhus (edited)"@en'))
     loaded = load_in_context([copy], bundled.files)
-    labels = {(t.object.value, t.object.language) for t in loaded.triples()
-              if t.subject.value == "https://w3id.org/nscn/id/city/aarhus"
-              and t.predicate.value.endswith("#label")}
+    labels = {
+        (t.object.value, t.object.language)
+        for t in loaded.triples()
+        if t.subject.value == "https://w3id.org/nscn/id/city/aarhus"
+        and t.predicate.value.endswith("#label")
+    }
     assert ("Aarhus (edited)", "en") in labels and ("Aarhus", "en") not in labels
     assert len(loaded) == len(bundled)

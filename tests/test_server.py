@@ -42,8 +42,9 @@ def test_unknown_path_is_problem_json_for_machines(client):
 
 
 def test_unknown_path_is_a_page_for_browsers(client):
-    response = client.get("/no/such/thing",
-                          headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    response = client.get(
+        "/no/such/thing", headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    )
     assert response.status_code == 404
     assert response.mimetype == "text/html"
     assert "404" in response.get_data(as_text=True)
