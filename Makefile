@@ -5,12 +5,13 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: run test lint build validate clean
+.PHONY: run test lint build validate clean vendor-yasgui
 
 $(BIN)/nscn-graph: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(MAKE) vendor-yasgui
 	touch $@
 
 validate: $(BIN)/nscn-graph
@@ -32,3 +33,16 @@ lint: $(BIN)/nscn-graph
 
 clean:
 	rm -rf $(VENV) dist build *.egg-info
+
+# The SPARQL query editor (YASGUI) comes from npm at build time and ships in the package:
+# frontend/package-lock.json pins it; the files land in server/static/vendor/ (git-ignored).
+YASGUI := server/static/vendor/yasgui
+vendor-yasgui: $(YASGUI)/yasgui.min.js
+
+$(YASGUI)/yasgui.min.js: frontend/package.json frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund --ignore-scripts
+	mkdir -p $(YASGUI)
+	cp frontend/node_modules/@zazuko/yasgui/build/yasgui.min.js \
+	   frontend/node_modules/@zazuko/yasgui/build/yasgui.min.css $(YASGUI)/
+	cp frontend/node_modules/@zazuko/yasgui/LICENSE $(YASGUI)/LICENSE 2>/dev/null || true
+	touch $@

@@ -124,3 +124,9 @@ class StoreUnavailable(NscnError):
     """An external store that is down, slow or answers an error."""
 
     __init__ = _kind(502, "Store unavailable")
+
+
+class ResultTooLarge(NscnError):
+    """A query whose result is larger than the endpoint serves (the client can page it)."""
+
+    __init__ = _kind(422, "Result too large")

@@ -40,6 +40,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DIST", "dist", "folder where `nscn-graph build` writes dumps and descriptions"),
     Setting("WORKERS", 2, "WSGI worker processes for `serve`", int),
     Setting("THREADS", 4, "threads per WSGI worker for `serve`", int),
+    Setting("SPARQL_TIMEOUT", 10.0, "seconds a SPARQL query may run before it is stopped", float),
+    Setting(
+        "SPARQL_QUERY_WORKERS",
+        0,
+        "query worker processes per WSGI worker (0: as many as THREADS)",
+        int,
+    ),
+    Setting("SPARQL_MAX_BODY", 1_048_576, "largest /sparql request body, in bytes", int),
+    Setting("SPARQL_MAX_QUERY", 100_000, "longest SPARQL query, in characters", int),
+    Setting("SPARQL_MAX_RESULT", 50_000_000, "largest serialised SPARQL result, in bytes", int),
 )
 
 

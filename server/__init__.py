@@ -20,10 +20,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(settings.resolve(test_config))
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
-    from . import errors, health, pages, state
+    from . import errors, health, pages, sparql, state
 
     state.init_app(app)
     errors.init_app(app)
+    sparql.init_app(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(sparql.bp)
     return app
