@@ -130,7 +130,10 @@ def _worker_main(
     """The loop of a worker process: receive a job, send back an answer or an error."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _close_inherited_files(keep=conn.fileno())
+    isolated = _without_network()
     _exit_with_parent(parent)
+    conn.send_bytes(pickle.dumps(("hello", isolated)))
     while True:
         try:
             job = pickle.loads(conn.recv_bytes())
@@ -150,6 +153,29 @@ def _worker_main(
             os._exit(0)
 
 
+def _close_inherited_files(*, keep: int) -> None:
+    """Close what the web process had open (its listening socket, other clients'
+    connections): a connection the web process closes must really close."""
+    os.closerange(3, keep)
+    os.closerange(keep + 1, 1 << 20)
+
+
+_CLONE_NEWUSER, _CLONE_NEWNET = 0x10000000, 0x40000000
+
+
+def _without_network() -> bool:
+    """Defence in depth behind the query guard: move this (single-threaded) worker into a new
+    network namespace, which has no interface but a down loopback, so that no query can make
+    it connect anywhere. Where the kernel refuses (no user namespaces), the guard alone holds."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.unshare(_CLONE_NEWUSER | _CLONE_NEWNET) == 0
+    except (OSError, AttributeError):
+        return False
+
+
 def _exit_with_parent(parent: int) -> None:
     """Leave when the web process is gone, even in the middle of a runaway query."""
 
@@ -167,6 +193,7 @@ class _Worker:
         self.process = process
         self.conn = conn
         self.owner = os.getpid()
+        self.isolated = False
 
     def stop(self) -> None:
         try:
@@ -223,7 +250,17 @@ class QueryPool:
             warnings.simplefilter("ignore", DeprecationWarning)
             process.start()
         theirs.close()
-        return _Worker(process, mine)
+        worker = _Worker(process, mine)
+        try:
+            if not mine.poll(30):
+                raise EOFError
+            _, worker.isolated = pickle.loads(mine.recv_bytes())
+        except (EOFError, OSError):
+            worker.stop()
+            raise WorkerBug("a query worker did not start") from None
+        if not worker.isolated and not _warned_isolation:
+            _warn_isolation()
+        return worker
 
     def _acquire(self) -> _Worker:
         self._check_owner()
@@ -289,12 +326,28 @@ class QueryPool:
             raise message[1]
         raise WorkerBug("the query worker failed; see its log")
 
+    def isolated(self) -> bool:
+        """Whether every live worker is cut off from the network."""
+        return all(w.isolated for w in list(self._workers))
+
     def pids(self) -> list[int]:
         """Process ids of the live workers (for tests and monitoring)."""
         return [w.process.pid for w in list(self._workers) if w.process.pid is not None]
 
     def close(self) -> None:
         self._finalizer()
+
+
+_warned_isolation = False
+
+
+def _warn_isolation() -> None:
+    global _warned_isolation
+    _warned_isolation = True
+    log.warning(
+        "query workers cannot be cut off from the network here (no user namespaces); "
+        "the query guard alone keeps SERVICE from connecting"
+    )
 
 
 class WorkerBug(RuntimeError):

@@ -115,3 +115,22 @@ def test_protocol_graphs_override_from():
         max_result_bytes=10_000,
     )
     assert named.body.split() == [b"g", b"http://e/g1"]
+
+
+def test_workers_cannot_connect_even_past_the_guard(pool):
+    """Defence in depth: the pool does not run the guard, yet SERVICE reaches nobody."""
+    import socket
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(4)
+        listener.settimeout(0.5)
+        port = listener.getsockname()[1]
+        query = f"SELECT * {{ SERVICE SILENT <http://127.0.0.1:{port}/> {{ ?s ?p ?o }} }}"
+        pool.run(Job("ASK {}", "json", None))
+        if not pool.isolated():
+            pytest.skip("NO NETWORK ISOLATION: this kernel refuses user namespaces")
+        answer = pool.run(Job(query, "json", None))
+        assert b'"bindings":[{}]' in answer.body or b'"bindings":[]' in answer.body
+        with pytest.raises(TimeoutError):
+            listener.accept()[0].close()
