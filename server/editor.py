@@ -44,7 +44,7 @@ EXAMPLES: tuple[Example, ...] = (
 } GROUP BY ?theme ORDER BY DESC(?cases) ?theme""",
     ),
     Example(
-        "The Nordic Smart City Roadmap's values",
+        "Values of the Nordic Smart City Roadmap",
         """SELECT ?value ?definition WHERE {
   ?v a nscn:RoadmapValue ; skos:prefLabel ?value .
   OPTIONAL { ?v skos:definition ?definition . FILTER(lang(?definition) = "en") }
