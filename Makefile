@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: run test lint build validate clean vendor-yasgui
+.PHONY: run test lint build validate clean vendor-yasgui bench-sparql
 
 $(BIN)/nscn-graph: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,3 +46,9 @@ $(YASGUI)/yasgui.min.js: frontend/package.json frontend/package-lock.json
 	   frontend/node_modules/@zazuko/yasgui/build/yasgui.min.css $(YASGUI)/
 	cp frontend/node_modules/@zazuko/yasgui/LICENSE $(YASGUI)/LICENSE 2>/dev/null || true
 	touch $@
+
+# Benchmark of /sparql against a minimal Flask + pyoxigraph endpoint, Oxigraph server and
+# rdflib-endpoint (not a test; prints a table). BENCH_ARGS="--triples 1000000 --rounds 5"
+bench-sparql: $(BIN)/nscn-graph
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	$(BIN)/python bench/sparql_bench.py $(BENCH_ARGS)

@@ -36,6 +36,7 @@ def init_app(app: Flask) -> None:
         timeout=config["SPARQL_TIMEOUT"],
         prefixes=graph.prefixes,
         max_result_bytes=config["SPARQL_MAX_RESULT"],
+        fast_path=config["SPARQL_FAST_PATH"],
     )
 
 

@@ -134,3 +134,39 @@ def test_workers_cannot_connect_even_past_the_guard(pool):
         assert b'"bindings":[{}]' in answer.body or b'"bindings":[]' in answer.body
         with pytest.raises(TimeoutError):
             listener.accept()[0].close()
+
+
+@pytest.fixture()
+def fast_pool(store):
+    pool = QueryPool(
+        store,
+        size=2,
+        timeout=1.0,
+        prefixes=PREFIXES,
+        max_result_bytes=1_000_000,
+        fast_path=0.5,
+    )
+    yield pool
+    pool.close()
+
+
+def test_a_query_proven_fast_runs_in_the_thread(fast_pool):
+    job = Job("SELECT ?c WHERE { ?c a nscn:SmartCity }", "json", None)
+    first = fast_pool.run(job)
+    fast_pool.close()  # no worker left: the second run must not need one
+    assert fast_pool.pids() == []
+    assert fast_pool.run(job).body == first.body
+    assert fast_pool.pids() == []
+
+
+def test_a_runaway_query_is_never_proven_fast(fast_pool):
+    for _ in range(2):
+        with pytest.raises(errors.QueryTimeout):
+            fast_pool.run(Job(RUNAWAY, "json", None))
+
+
+def test_service_never_takes_the_fast_path(fast_pool):
+    job = Job("SELECT * { SERVICE SILENT <http://127.0.0.1:9/> { ?s ?p ?o } }", "json", None)
+    fast_pool.run(job)
+    fast_pool.run(job)
+    assert len(fast_pool.pids()) >= 1 and not fast_pool._proven
