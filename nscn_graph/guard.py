@@ -13,6 +13,7 @@ None of these words is a keyword of the SPARQL 1.1 query language, except ``SERV
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from .errors import Forbidden
 
@@ -58,6 +59,18 @@ def query_form(query: str) -> str | None:
 
 def check(query: str) -> None:
     """Raise :class:`~nscn_graph.errors.Forbidden` for an update or a federated query."""
+    if not _harmless(query):
+        _refuse(query)
+
+
+@lru_cache(maxsize=4096)
+def _harmless(query: str) -> bool:
+    """Whether ``query`` has neither update keywords nor SERVICE (remembered per text)."""
+    words = set(keywords(query))
+    return not (words & UPDATE_KEYWORDS or "SERVICE" in words)
+
+
+def _refuse(query: str) -> None:
     words = set(keywords(query))
     update = sorted(words & UPDATE_KEYWORDS)
     if update:

@@ -10,7 +10,11 @@ use (``Access-Control-Allow-Origin: *``), so that browser clients on other sites
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from flask import Blueprint, Flask, Response, current_app, render_template, request
+from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
 
 from nscn_graph import formats, guard
 from nscn_graph.errors import NotAcceptable
@@ -46,8 +50,20 @@ def pool() -> QueryPool:
 
 def negotiate(table: tuple[formats.Format, ...]) -> formats.Format | None:
     """The format of ``table`` the client's ``Accept`` prefers (ties: the table's order)."""
+    name = "results" if table is formats.RESULT_FORMATS else "graph"
+    return _negotiate(request.headers.get("Accept", ""), name)
+
+
+_TABLES = {"results": formats.RESULT_FORMATS, "graph": formats.RDF_FORMATS}
+
+
+@lru_cache(maxsize=1024)
+def _negotiate(accept: str, name: str) -> formats.Format | None:
+    """Remembered per ``Accept`` value: clients send the same few headers again and again."""
+    table = _TABLES[name]
     offers = [(media, fmt) for fmt in table for media in fmt.media_types]
-    chosen = best(request.accept_mimetypes, [media for media, _ in offers])
+    parsed = parse_accept_header(accept, MIMEAccept)
+    chosen = best(parsed, [media for media, _ in offers])
     return next((fmt for media, fmt in offers if media == chosen), None)
 
 
