@@ -8,6 +8,8 @@ A keyword inside a string, a comment, an IRI or a prefixed name (``ex:service``)
 a bare ``SERVICE`` or an update keyword (``INSERT``, ``DELETE``, ``LOAD``, ``CLEAR``, ``DROP``,
 ``CREATE``, ``ADD``, ``MOVE``, ``COPY``, ``WITH``, ``USING``) is refused, whatever its case.
 None of these words is a keyword of the SPARQL 1.1 query language, except ``SERVICE``.
+A query nested deeper than :data:`MAX_DEPTH` is refused too: the parser recurses, and a
+100,000-deep query would overflow its stack.
 """
 
 from __future__ import annotations
@@ -15,13 +17,15 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from .errors import Forbidden
+from .errors import Forbidden, QuerySyntaxError
 
 #: Keywords that only occur in SPARQL 1.1 Update requests.
 UPDATE_KEYWORDS = frozenset(
     {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH", "USING"}
 )
 FORMS = ("SELECT", "CONSTRUCT", "DESCRIBE", "ASK")
+#: Deepest nesting of braces, parentheses and brackets accepted (the parser recurses).
+MAX_DEPTH = 256
 
 _UCHAR = r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}"
 _TOKEN = re.compile(
@@ -39,6 +43,8 @@ _TOKEN = re.compile(
     | (?P<pname>(?:[^\W\d_][\w.\-]*)?:(?:[\w:%\\\-]|\.(?=[\w:%\\\-]))*)
     | (?P<bnode>_:[\w.\-]*)
     | (?P<word>[^\W\d][\w\-]*)
+    | (?P<open>[{(\[])
+    | (?P<close>[})\]])
     """,
     re.VERBOSE | re.UNICODE | re.MULTILINE,
 )
@@ -46,7 +52,22 @@ _TOKEN = re.compile(
 
 def keywords(query: str) -> list[str]:
     """The bare words of ``query`` (upper-cased), with everything quoted or named set aside."""
-    return [m["word"].upper() for m in _TOKEN.finditer(query) if m["word"]]
+    return _scan(query)[0]
+
+
+def _scan(query: str) -> tuple[list[str], int]:
+    """The bare words of ``query`` and the deepest nesting of its brackets."""
+    words: list[str] = []
+    depth = deepest = 0
+    for m in _TOKEN.finditer(query):
+        if m["word"]:
+            words.append(m["word"].upper())
+        elif m["open"]:
+            depth += 1
+            deepest = max(deepest, depth)
+        elif m["close"]:
+            depth -= 1
+    return words, deepest
 
 
 def query_form(query: str) -> str | None:
@@ -58,16 +79,17 @@ def query_form(query: str) -> str | None:
 
 
 def check(query: str) -> None:
-    """Raise :class:`~nscn_graph.errors.Forbidden` for an update or a federated query."""
+    """Raise :class:`~nscn_graph.errors.Forbidden` for an update or a federated query, and
+    :class:`~nscn_graph.errors.QuerySyntaxError` for one nested deeper than :data:`MAX_DEPTH`."""
     if not _harmless(query):
         _refuse(query)
 
 
 @lru_cache(maxsize=4096)
 def _harmless(query: str) -> bool:
-    """Whether ``query`` has neither update keywords nor SERVICE (remembered per text)."""
-    words = set(keywords(query))
-    return not (words & UPDATE_KEYWORDS or "SERVICE" in words)
+    """Whether ``query`` is none of the above (remembered per text)."""
+    words, depth = _scan(query)
+    return not (set(words) & UPDATE_KEYWORDS or "SERVICE" in words or depth > MAX_DEPTH)
 
 
 def _refuse(query: str) -> None:
@@ -80,9 +102,13 @@ def _refuse(query: str) -> None:
             "DESCRIBE query.",
             title="Read-only endpoint",
         )
-    if "SERVICE" in words:
-        raise Forbidden(
-            "Federated queries (SERVICE) are not accepted: this endpoint never connects to "
-            "other servers. Query the other endpoint directly instead.",
-            title="Federated query refused",
+    if "SERVICE" not in words:
+        raise QuerySyntaxError(
+            f"The query nests groups or expressions more than {MAX_DEPTH} levels deep; "
+            "this endpoint does not parse it."
         )
+    raise Forbidden(
+        "Federated queries (SERVICE) are not accepted: this endpoint never connects to "
+        "other servers. Query the other endpoint directly instead.",
+        title="Federated query refused",
+    )

@@ -68,3 +68,12 @@ def test_an_update_says_the_endpoint_is_read_only():
 )
 def test_query_form(query, form):
     assert guard.query_form(query) == form
+
+
+def test_deep_nesting_is_a_syntax_error():
+    from nscn_graph.errors import QuerySyntaxError
+
+    guard.check("ASK {" + "{" * 200 + "}" * 200 + "}")
+    with pytest.raises(QuerySyntaxError, match="levels deep"):
+        guard.check("ASK { FILTER(" + "(" * 300 + "1" + ")" * 300 + ") }")
+    guard.check("ASK { FILTER('" + "(" * 300 + "') }")  # brackets in a string do not count

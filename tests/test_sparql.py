@@ -413,3 +413,62 @@ def test_cors_preflight(client):
     assert response.headers["Access-Control-Allow-Origin"] == "*"
     assert "POST" in response.headers["Access-Control-Allow-Methods"]
     assert "content-type" in response.headers["Access-Control-Allow-Headers"].lower()
+
+
+# -- hostile input ----------------------------------------------------------------------------
+
+
+def test_a_bug_in_a_worker_is_a_generic_500(monkeypatch, caplog):
+    from nscn_graph import pool
+    from server import create_app
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(pool, "evaluate", broken)  # the worker is forked after this
+    app = create_app({"TESTING": False})
+    response = app.test_client().get("/sparql", query_string={"query": "ASK {}"})
+    body = problem(response, 500)
+    assert "secret" not in response.get_data(as_text=True)
+    assert body["detail"] == "The server failed to answer this request; the error was logged."
+    assert any("unhandled error" in r.message for r in caplog.records)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT * WHERE " + "{" * 20_000 + "}" * 20_000,
+        "ASK { FILTER(" + "(" * 20_000 + "1" + ")" * 20_000 + ") }",
+        "SELECT * WHERE { ?s " + "/".join(["<http://e/p>"] * 5_000) + " ?o }",
+        "ASK { " + "'" * 5_000 + " }",
+    ],
+    ids=["nested-groups", "nested-parentheses", "long-path", "quotes"],
+)
+def test_pathological_queries_get_an_answer_and_the_server_goes_on(query):
+    from server import create_app
+
+    client = create_app({"TESTING": True, "SPARQL_TIMEOUT": 2}).test_client()
+    response = client.post("/sparql", data={"query": query})
+    assert response.status_code in (200, 400, 413, 503), response.status_code
+    assert response.mimetype == "application/problem+json" or response.status_code == 200
+    assert cities_json(client.get("/sparql", query_string={"query": CITIES}))
+
+
+def test_deep_nesting_is_refused_before_parsing(client):
+    query = "SELECT * WHERE " + "{" * 20_000 + "}" * 20_000
+    body = problem(client.post("/sparql", data={"query": query}), 400)
+    assert "levels deep" in body["detail"]
+
+
+@pytest.mark.parametrize(
+    "path", ["/sparql/", "/sparql/../health", "//sparql", "/sparql%00", "/SPARQL", "/sparql;x"]
+)
+def test_path_tricks(client, path):
+    response = client.get(path, query_string={"query": "ASK {}"})
+    assert response.status_code in (200, 301, 308, 404), (path, response.status_code)
+    assert "Traceback" not in response.get_data(as_text=True)
+
+
+def test_bad_percent_encoding_is_a_400(client):
+    response = client.get("/sparql?query=SELECT%20*%20%7B%ff%zz%7D")
+    problem(response, 400)

@@ -257,3 +257,31 @@ def test_runaway_query_is_503_while_others_are_answered(short_server):
     assert response.json()["title"] == "Query timed out"
     again = requests.get(short_server + "/sparql", params={"query": "ASK {}"}, timeout=30)
     assert again.status_code == 200
+
+
+def test_chunked_huge_body_is_413_over_http(live_server):
+    def chunks():
+        for _ in range(40):
+            yield b"#" * 65_536
+
+    response = requests.post(
+        live_server + "/sparql",
+        data=chunks(),
+        headers={"Content-Type": "application/sparql-query"},
+        timeout=30,
+    )
+    assert response.status_code == 413
+
+
+def test_cors_over_http(live_server):
+    response = requests.options(
+        live_server + "/sparql",
+        headers={
+            "Origin": "https://client.example",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
+        timeout=10,
+    )
+    assert response.status_code == 200
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
