@@ -110,18 +110,18 @@ MIX = (
     Query(
         "join",
         PROLOGUE + "SELECT ?c ?l ?pop WHERE { ?c ex:country country:7 ; rdfs:label ?l ; "
-        "ex:population ?pop FILTER(lang(?l) = 'en') } LIMIT 100",
+        "ex:population ?pop FILTER(lang(?l) = 'en') }",
     ),
     Query(
         "aggregate",
         PROLOGUE + "SELECT ?country (COUNT(?c) AS ?n) (AVG(?pop) AS ?avg) WHERE { "
-        "?c ex:partOf city:42 ; ex:country ?country ; ex:population ?pop } GROUP BY ?country",
+        "?c ex:country ?country ; ex:population ?pop } GROUP BY ?country",
     ),
     Query(
         "optional-lang",
         PROLOGUE + "SELECT ?c ?en ?fi WHERE { ?c ex:country country:3 . "
         "OPTIONAL { ?c rdfs:label ?en FILTER(lang(?en) = 'en') } "
-        "OPTIONAL { ?c rdfs:label ?fi FILTER(langMatches(lang(?fi), 'fi')) } } LIMIT 50",
+        "OPTIONAL { ?c rdfs:label ?fi FILTER(langMatches(lang(?fi), 'fi')) } }",
     ),
     Query("path", PROLOGUE + "SELECT ?x WHERE { city:5000 ex:next/ex:next/ex:next/ex:partOf ?x }"),
     Query(
@@ -130,12 +130,12 @@ MIX = (
     ),
     Query(
         "order-page",
-        PROLOGUE + "SELECT ?c ?pop WHERE { ?c ex:country country:11 ; ex:population ?pop } "
+        PROLOGUE + "SELECT ?c ?pop WHERE { ?c a ex:City ; ex:population ?pop } "
         "ORDER BY DESC(?pop) LIMIT 20 OFFSET 40",
     ),
     Query(
         "construct",
-        PROLOGUE + "CONSTRUCT { ?c rdfs:label ?l ; ex:twin ?t } WHERE { ?c ex:partOf city:77 ; "
+        PROLOGUE + "CONSTRUCT { ?c rdfs:label ?l ; ex:twin ?t } WHERE { ?c ex:country country:5 ; "
         "rdfs:label ?l OPTIONAL { ?c ex:twin ?t } }",
         TURTLE,
     ),
