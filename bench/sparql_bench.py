@@ -115,6 +115,7 @@ MIX = (
     Query(
         "aggregate",
         PROLOGUE + "SELECT ?country (COUNT(?c) AS ?n) (AVG(?pop) AS ?avg) WHERE { "
+        "VALUES ?country { country:1 country:2 country:3 country:4 country:5 } "
         "?c ex:country ?country ; ex:population ?pop } GROUP BY ?country",
     ),
     Query(
@@ -130,8 +131,8 @@ MIX = (
     ),
     Query(
         "order-page",
-        PROLOGUE + "SELECT ?c ?pop WHERE { ?c a ex:City ; ex:population ?pop } "
-        "ORDER BY DESC(?pop) LIMIT 20 OFFSET 40",
+        PROLOGUE + "SELECT ?c ?l ?pop WHERE { ?c ex:country country:11 ; ex:population ?pop ; "
+        "rdfs:label ?l } ORDER BY DESC(?pop) ?l LIMIT 20 OFFSET 40",
     ),
     Query(
         "construct",
