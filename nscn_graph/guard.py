@@ -81,15 +81,21 @@ def query_form(query: str) -> str | None:
 def check(query: str) -> None:
     """Raise :class:`~nscn_graph.errors.Forbidden` for an update or a federated query, and
     :class:`~nscn_graph.errors.QuerySyntaxError` for one nested deeper than :data:`MAX_DEPTH`."""
-    if not _harmless(query):
+    harmless = _remembered(query) if len(query) <= _REMEMBER_UP_TO else _harmless(query)
+    if not harmless:
         _refuse(query)
 
 
-@lru_cache(maxsize=4096)
+_REMEMBER_UP_TO = 8192  #: longer queries are checked each time (the memory stays bounded)
+
+
 def _harmless(query: str) -> bool:
-    """Whether ``query`` is none of the above (remembered per text)."""
+    """Whether ``query`` is none of the above."""
     words, depth = _scan(query)
     return not (set(words) & UPDATE_KEYWORDS or "SERVICE" in words or depth > MAX_DEPTH)
+
+
+_remembered = lru_cache(maxsize=4096)(_harmless)
 
 
 def _refuse(query: str) -> None:

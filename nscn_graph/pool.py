@@ -307,8 +307,12 @@ class QueryPool:
                 self.store, job, prefixes=self.prefixes, max_result_bytes=self.max_result_bytes
             )
         answer, elapsed = self._run_in_worker(job)
-        if elapsed <= self.fast_path and "service" not in job.query.lower():
-            if len(self._proven) >= 10_000:
+        if (
+            elapsed <= self.fast_path
+            and len(job.query) <= 8192  # keeps what is remembered small
+            and "service" not in job.query.lower()
+        ):
+            if len(self._proven) >= 4096:
                 self._proven.clear()
             self._proven[key] = elapsed
         return answer
