@@ -20,10 +20,10 @@ validate: $(BIN)/nscn-graph
 build: $(BIN)/nscn-graph
 	$(BIN)/nscn-graph build --out dist
 
-run: build
+run: build vendor-yasgui
 	$(BIN)/nscn-graph serve --host $(HOST) --port $(PORT)
 
-test: $(BIN)/nscn-graph
+test: $(BIN)/nscn-graph vendor-yasgui
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
