@@ -285,3 +285,12 @@ def test_cors_over_http(live_server):
     )
     assert response.status_code == 200
     assert response.headers["Access-Control-Allow-Origin"] == "*"
+
+
+def test_long_query_by_get(live_server):
+    """SPARQLWrapper sends by GET unless told otherwise: a query of a few kilobytes works."""
+    values = " ".join(f"<https://w3id.org/nscn/id/city/c{i}>" for i in range(120))
+    query = f"SELECT ?c WHERE {{ VALUES ?c {{ {values} }} ?c a nscn:SmartCity }}"
+    assert len(query) > 4096  # gunicorn's default limit for the whole request line
+    result = wrapper(live_server, query, JSON, "get").query().convert()
+    assert result["results"]["bindings"] == []
