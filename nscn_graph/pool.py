@@ -80,10 +80,16 @@ class _TooLarge(Exception):
     pass
 
 
+_FORMATS = {f.name: f for f in formats.RESULT_FORMATS + formats.RDF_FORMATS}
+
+
 def evaluate(
-    store: ox.Store, job: Job, *, prefixes: dict[str, str], max_result_bytes: int
+    store: ox.Store, job: Job, *, prefixes: dict[str, str], max_result_bytes: int | None
 ) -> Answer:
-    """Run ``job`` on ``store`` and serialise the result (in the worker process)."""
+    """Run ``job`` on ``store`` and serialise the result (in the worker process).
+
+    ``max_result_bytes`` bounds the result as it is written; ``None`` writes it in one go,
+    for a query whose result is known to fit (the fast path)."""
     options: dict[str, object] = {}
     if job.default_graph_uris:
         options["default_graph"] = [ox.NamedNode(iri) for iri in job.default_graph_uris]
@@ -102,8 +108,13 @@ def evaluate(
             f"None of the media types in Accept can hold {kind} results. Offered: "
             + ", ".join(f.media_type for f in offered)
         )
-    fmt = formats.by_name(name)
-    sink = _LimitedWriter(max_result_bytes)
+    fmt = _FORMATS[name]
+    if max_result_bytes is None and fmt is not formats.JSONLD:
+        if graph:
+            used = prefixes if fmt in (formats.TURTLE, formats.RDFXML) else None
+            return Answer(ox.serialize(result, format=fmt.oxigraph, prefixes=used), fmt)
+        return Answer(result.serialize(format=fmt.oxigraph), fmt)
+    sink = _LimitedWriter(max_result_bytes or 1 << 62)
     try:
         if graph and fmt is formats.JSONLD:
             sink.write(serialize(result, fmt, prefixes=prefixes))
@@ -302,10 +313,9 @@ class QueryPool:
         (every runaway query) always runs in a worker that can be killed.
         """
         key = (job.query, job.default_graph_uris, job.named_graph_uris)
-        if key in self._proven:
-            return evaluate(
-                self.store, job, prefixes=self.prefixes, max_result_bytes=self.max_result_bytes
-            )
+        key += (job.results_format, job.graph_format)  # the result's size depends on it too
+        if key in self._proven:  # its result fitted the limit in the worker: no need to count
+            return evaluate(self.store, job, prefixes=self.prefixes, max_result_bytes=None)
         answer, elapsed = self._run_in_worker(job)
         if (
             elapsed <= self.fast_path
@@ -349,7 +359,7 @@ class QueryPool:
         self._idle.put(worker)
         kind = message[0]
         if kind == "ok":
-            return Answer(message[1], formats.by_name(message[2])), message[3]
+            return Answer(message[1], _FORMATS[message[2]]), message[3]
         if kind == "error":
             raise message[1]
         raise WorkerBug("the query worker failed; see its log")

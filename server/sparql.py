@@ -48,18 +48,13 @@ def pool() -> QueryPool:
     return current_app.extensions[EXTENSION]
 
 
-def negotiate(table: tuple[formats.Format, ...]) -> formats.Format | None:
-    """The format of ``table`` the client's ``Accept`` prefers (ties: the table's order)."""
-    name = "results" if table is formats.RESULT_FORMATS else "graph"
-    return _negotiate(request.headers.get("Accept", ""), name)
-
-
 _TABLES = {"results": formats.RESULT_FORMATS, "graph": formats.RDF_FORMATS}
 
 
 @lru_cache(maxsize=1024)
 def _negotiate(accept: str, name: str) -> formats.Format | None:
-    """Remembered per ``Accept`` value: clients send the same few headers again and again."""
+    """The format of the ``results`` or ``graph`` table that ``accept`` prefers (ties: the
+    table's order). Remembered per value: clients send the same few headers again and again."""
     table = _TABLES[name]
     offers = [(media, fmt) for fmt in table for media in fmt.media_types]
     parsed = parse_accept_header(accept, MIMEAccept)
@@ -69,18 +64,21 @@ def _negotiate(accept: str, name: str) -> formats.Format | None:
 
 @bp.route("/sparql", methods=["GET", "POST"])
 def endpoint() -> Response:
-    config = current_app.config
+    req = request._get_current_object()  # type: ignore[attr-defined]  # one proxy lookup
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    config = app.config
     query = protocol.read(
-        request, max_body=config["SPARQL_MAX_BODY"], max_query=config["SPARQL_MAX_QUERY"]
+        req, max_body=config["SPARQL_MAX_BODY"], max_query=config["SPARQL_MAX_QUERY"]
     )
     if query is None:
         return describe_service()
     guard.check(query.query)
-    results_format = negotiate(formats.RESULT_FORMATS)
-    graph_format = negotiate(formats.RDF_FORMATS)
+    accept = req.headers.get("Accept", "")
+    results_format = _negotiate(accept, "results")
+    graph_format = _negotiate(accept, "graph")
     # Nothing acceptable is answered 406 by the worker, once the query has parsed (a
     # malformed query is a 400 whatever the Accept header).
-    answer = pool().run(
+    answer = app.extensions[EXTENSION].run(
         Job(
             query.query,
             results_format.name if results_format else None,
@@ -89,9 +87,18 @@ def endpoint() -> Response:
             query.named_graph_uris,
         )
     )
-    response = Response(answer.body, status=200, content_type=answer.format.content_type)
-    response.vary.add("Accept")
-    return response
+    return Response(
+        answer.body,
+        status=200,
+        headers=_ANSWER_HEADERS[answer.format.name],
+    )
+
+
+#: Headers of a successful answer, per format (built once).
+_ANSWER_HEADERS = {
+    f.name: [("Content-Type", f.content_type), ("Vary", "Accept")]
+    for f in formats.RESULT_FORMATS + formats.RDF_FORMATS
+}
 
 
 def describe_service() -> Response:
@@ -139,11 +146,12 @@ def editor_page() -> str:
 @bp.after_request
 def allow_cross_origin(response: Response) -> Response:
     """CORS: any site may query (the data is public and the endpoint read-only)."""
-    response.headers["Access-Control-Allow-Origin"] = "*"
+    headers = response.headers
+    headers["Access-Control-Allow-Origin"] = "*"
+    if response.status_code >= 400 or "Link" in headers:
+        headers["Access-Control-Expose-Headers"] = "Retry-After, Link"
     if request.method == "OPTIONS":
-        response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
-        response.headers["Access-Control-Allow-Headers"] = "Accept, Content-Type"
-        response.headers["Access-Control-Max-Age"] = "86400"
-    else:
-        response.headers["Access-Control-Expose-Headers"] = "Retry-After, Link, Vary"
+        headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+        headers["Access-Control-Allow-Headers"] = "Accept, Content-Type"
+        headers["Access-Control-Max-Age"] = "86400"
     return response
