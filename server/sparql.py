@@ -52,6 +52,13 @@ _TABLES = {"results": formats.RESULT_FORMATS, "graph": formats.RDF_FORMATS}
 
 
 @lru_cache(maxsize=1024)
+def _wants_page(accept: str) -> bool:
+    """Whether the client prefers HTML to every result format (a browser's navigation)."""
+    offers = [m for f in formats.RESULT_FORMATS + formats.RDF_FORMATS for m in f.media_types]
+    return best(parse_accept_header(accept, MIMEAccept), [*offers, HTML]) == HTML
+
+
+@lru_cache(maxsize=1024)
 def _negotiate(accept: str, name: str) -> formats.Format | None:
     """The format of the ``results`` or ``graph`` table that ``accept`` prefers (ties: the
     table's order). Remembered per value: clients send the same few headers again and again."""
@@ -74,6 +81,11 @@ def endpoint() -> Response:
         return describe_service()
     guard.check(query.query)
     accept = req.headers.get("Accept", "")
+    if req.method == "GET" and _wants_page(accept):
+        # a browser following a link to a query: the editor, pre-filled, runs it
+        response = Response(editor_page(query.query), mimetype=HTML)
+        response.vary.add("Accept")
+        return response
     results_format = _negotiate(accept, "results")
     graph_format = _negotiate(accept, "graph")
     # Nothing acceptable is answered 406 by the worker, once the query has parsed (a
@@ -130,13 +142,15 @@ def endpoint_url() -> str:
     return root + "sparql"
 
 
-def editor_page() -> str:
+def editor_page(query: str | None = None) -> str:
+    """The query editor; with ``query``, pre-filled with it and running it."""
     from . import editor
 
     graph = published()
     return render_template(
         "sparql.html",
         endpoint=endpoint_url(),
+        query=query,
         prologue=editor.prologue(graph.prefixes),
         examples=editor.EXAMPLES,
         examples_json=[{"name": e.name, "query": e.query} for e in editor.EXAMPLES],

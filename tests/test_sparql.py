@@ -111,7 +111,7 @@ SELECT_ACCEPT = {
         "application/sparql-results+json;q=0.1, text/tab-separated-values;q=0.9",
         "text/tab-separated-values",
     ),
-    "browser": (BROWSER, "application/sparql-results+xml"),
+    "xml-over-any": ("application/xml;q=0.9, */*;q=0.8", "application/sparql-results+xml"),
     "sparqlwrapper-json": (
         "application/sparql-results+json,application/json,text/javascript",
         "application/sparql-results+json",
@@ -163,7 +163,7 @@ GRAPH_ACCEPT = {
         "application/rdf+xml",
         "xml",
     ),
-    "browser": (BROWSER, "text/turtle", "turtle"),
+    "turtle-over-any": ("text/turtle;q=0.9, */*;q=0.8", "text/turtle", "turtle"),
 }
 
 
@@ -183,6 +183,23 @@ def test_graph_negotiation(app, client, accept, expected, parser, form):
         assert isomorphic(graph, aarhus_graph(app))
     else:
         assert (rdflib.URIRef(PREFIXES["city"] + "aarhus"), None, None) in graph
+
+
+def test_a_browser_following_a_query_link_gets_the_editor(client):
+    query = "SELECT ?c WHERE { ?c a nscn:SmartCity } # </script><script>alert(1)</script>"
+    response = client.get("/sparql", query_string={"query": query}, headers={"Accept": BROWSER})
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    assert "Accept" in response.headers["Vary"]
+    page = response.get_data(as_text=True)
+    assert "SELECT ?c WHERE { ?c a nscn:SmartCity }" in page
+    assert "<script>alert(1)</script>" not in page  # escaped, not reflected as markup
+
+
+def test_a_browser_following_an_update_link_is_refused(client):
+    response = client.get(
+        "/sparql", query_string={"query": "DROP ALL"}, headers={"Accept": BROWSER}
+    )
+    assert response.status_code == 403 and response.mimetype == "text/html"
 
 
 def test_never_n_quads_unasked(client):
@@ -325,9 +342,11 @@ def test_malformed_query_has_the_parsers_position(client):
 
 
 def test_malformed_query_is_a_page_for_browsers(client):
-    response = client.get(
+    """(A browser's GET opens the editor, which shows the parser's message; a form POST,
+    as the editor's no-JavaScript form sends, gets the error page.)"""
+    response = client.post(
         "/sparql",
-        query_string={"query": "SELECT <script>alert(1)</script> WHERE {"},
+        data={"query": "SELECT <script>alert(1)</script> WHERE {"},
         headers={"Accept": "text/html"},
     )
     assert response.status_code == 400 and response.mimetype == "text/html"

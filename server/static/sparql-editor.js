@@ -17,6 +17,12 @@
     yasr: { defaultPlugin: "table" }
   });
   window.nscnYasgui = yasgui;
+  if (config.query) {
+    // opened from a link to a query (GET /sparql?query=... by a browser): show it and run it
+    var tab = yasgui.getTab();
+    tab.setQuery(config.query);
+    tab.query();
+  }
   document.querySelectorAll("button.example").forEach(function (button) {
     button.addEventListener("click", function () {
       var example = config.examples[Number(button.dataset.example)];
