@@ -21,10 +21,15 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
     from . import context, errors, health, pages, state
+    from . import descriptions, dumps  # publishing (dumps, VoID, DCAT-AP)
 
     state.init_app(app)
     errors.init_app(app)
+    dumps.init_app(app)
+    descriptions.init_app(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(context.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(dumps.bp)
+    app.register_blueprint(descriptions.bp)
     return app
