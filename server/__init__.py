@@ -21,15 +21,17 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
     from . import context, errors, health, pages, state
-    from . import descriptions, dumps  # publishing (dumps, VoID, DCAT-AP)
+    from . import descriptions, dumps, validation  # publishing: dumps, VoID, DCAT-AP, /validate
 
     state.init_app(app)
     errors.init_app(app)
     dumps.init_app(app)
     descriptions.init_app(app)
+    validation.init_app(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(context.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(dumps.bp)
     app.register_blueprint(descriptions.bp)
+    app.register_blueprint(validation.bp)
     return app
