@@ -21,10 +21,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
     from . import context, errors, health, pages, state
-    from . import descriptions, dumps, validation  # publishing: dumps, VoID, DCAT-AP, /validate
 
     state.init_app(app)
     errors.init_app(app)
+
+    from . import descriptions, dumps, validation  # publishing: dumps, VoID, DCAT-AP, /validate
+
     dumps.init_app(app)
     descriptions.init_app(app)
     validation.init_app(app)
