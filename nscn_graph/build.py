@@ -183,7 +183,9 @@ def write_dumps(
             for d in result
         ],
     }
-    (target / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
+    staged_manifest = target / f".{MANIFEST}.{os.getpid()}"
+    staged_manifest.write_text(json.dumps(manifest, indent=2) + "\n")
+    os.replace(staged_manifest, target / MANIFEST)  # readers never see half a manifest
     return result
 
 

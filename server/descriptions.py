@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable
 from threading import Lock
-from urllib.parse import urlsplit
 
 import pyoxigraph as ox
 from flask import Blueprint, Flask, Response, current_app, request
@@ -21,12 +20,13 @@ from flask import Blueprint, Flask, Response, current_app, request
 from nscn_graph import formats
 from nscn_graph.build import CATALOG_FILE, VOID_FILE
 from nscn_graph.dataset import relink
-from nscn_graph.errors import BadRequest, NotAcceptable
+from nscn_graph.errors import NotAcceptable
 from nscn_graph.load import parse_file
 from nscn_graph.namespaces import PREFIXES, SPDX, VCARD
 from nscn_graph.serialize import serialize
 
 from .dumps import Dist
+from .links import server_url
 from .negotiation import best
 
 bp = Blueprint("descriptions", __name__)
@@ -76,21 +76,6 @@ class Descriptions:
 
 def init_app(app: Flask) -> None:
     app.extensions["nscn_descriptions"] = Descriptions.from_dist(app.extensions["nscn_dist"])
-
-
-def server_url() -> str:
-    """The public URL (setting ``PUBLIC_URL``), else the URL this request came in on."""
-    url = current_app.config["PUBLIC_URL"] or request.url_root
-    if not url.endswith("/"):
-        url += "/"
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise BadRequest("cannot make links from this request's host name")
-    try:
-        ox.NamedNode(url)
-    except ValueError:
-        raise BadRequest("cannot make links from this request's host name") from None
-    return url
 
 
 def negotiate() -> formats.Format:

@@ -14,6 +14,7 @@ from other data), the dumps and descriptions are built there once.
 from __future__ import annotations
 
 import hashlib
+import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -25,6 +26,7 @@ from nscn_graph import formats
 from nscn_graph.build import CHECKSUMS, MANIFEST, ensure_built
 from nscn_graph.errors import NotFound
 
+from .links import server_url
 from .negotiation import best
 from .state import Published
 
@@ -100,13 +102,14 @@ def init_app(app: Flask) -> None:
     """Find (or make, once) the build of the published graph in ``DIST``."""
     graph: Published = app.extensions["nscn"]
     root = Path(app.config["DIST"]).absolute()
-    manifest = ensure_built(
-        graph.store,
-        root,
-        files=graph.files,
-        base=graph.base,
-        links=app.config["PUBLIC_URL"],
-    )
+    options = {"files": graph.files, "base": graph.base, "links": app.config["PUBLIC_URL"]}
+    try:
+        manifest = ensure_built(graph.store, root, **options)
+    except OSError as error:  # a read-only DIST without a build of this data
+        fallback = Path(tempfile.mkdtemp(prefix="nscn-dist-"))
+        app.logger.warning("cannot build in %s (%s); building in %s", root, error, fallback)
+        root = fallback
+        manifest = ensure_built(graph.store, root, **options)
     app.extensions["nscn_dist"] = Dist.from_manifest(root, manifest)
 
 
@@ -138,7 +141,7 @@ def dump(name: str):
 def index():
     """The list of dumps: JSON for programs, a page for browsers."""
     current = dist()
-    root = request.url_root
+    root = server_url()
     listing = {
         "version": current.manifest["version"],
         "triples": current.manifest["triples"],

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import shutil
 
 import pytest
 import rdflib
@@ -152,3 +153,56 @@ def test_dumps_over_http(live_server, dist):
     assert since.status_code == 304
     head = requests.head(url, timeout=10)
     assert head.status_code == 200 and head.headers["Content-Length"] == str(len(response.content))
+
+
+def test_a_fresh_dist_is_built_at_start_up(tmp_path):
+    from server import create_app
+
+    dist = tmp_path / "fresh"
+    app = create_app({"TESTING": True, "DIST": str(dist)})
+    assert (dist / "dumps" / "manifest.json").is_file()
+    assert (dist / "void.ttl").is_file() and (dist / "catalog.ttl").is_file()
+    name = _name(dist, "ttl")
+    assert _get(app.test_client(), f"/dumps/{name}").status_code == 200
+
+
+def test_served_data_other_than_the_build_is_rebuilt(tmp_path, dist):
+    """A DIST built from other data is not served as if it held this graph."""
+    from nscn_graph import paths
+    from server import create_app
+
+    other = tmp_path / "other"
+    shutil.copytree(dist, other)
+    files = [str(p) for p in paths.data_files() if p.name != "themes.ttl"]
+    app = create_app({"TESTING": True, "DIST": str(other), "DATA": files})
+    manifest = read_manifest(other)
+    assert manifest["triples"] == len(app.extensions["nscn"].store)
+    assert manifest["triples"] < read_manifest(dist)["triples"]
+
+
+def test_a_read_only_dist_falls_back_to_a_temporary_folder(tmp_path, monkeypatch):
+    from nscn_graph import build
+    from server import create_app, dumps
+
+    real = build.ensure_built
+    calls = []
+
+    def refuse_first(graph, out, **kw):
+        calls.append(out)
+        if len(calls) == 1:
+            raise PermissionError("read-only")
+        return real(graph, out, **kw)
+
+    monkeypatch.setattr(dumps, "ensure_built", refuse_first)
+    app = create_app({"TESTING": True, "DIST": str(tmp_path / "ro")})
+    assert app.extensions["nscn_dist"].root == calls[1]
+    shutil.rmtree(calls[1])
+
+
+def test_listing_links_use_the_public_url():
+    from server import create_app
+
+    client = create_app({"TESTING": True, "PUBLIC_URL": "https://data.example/nscn/"}).test_client()
+    listing = client.get("/dumps/", headers={"Accept": "application/json"}).get_json()
+    assert listing["checksums"] == "https://data.example/nscn/dumps/SHA256SUMS"
+    assert all(d["url"].startswith("https://data.example/nscn/dumps/") for d in listing["dumps"])
