@@ -15,8 +15,9 @@ from collections.abc import Callable
 from threading import Lock
 
 import pyoxigraph as ox
-from flask import Blueprint, Flask, Response, current_app, request
+from flask import Blueprint, Flask, Response, current_app, render_template, request
 
+from nscn_graph import dataset as dataset_metadata
 from nscn_graph import formats
 from nscn_graph.build import CATALOG_FILE, VOID_FILE
 from nscn_graph.dataset import relink
@@ -37,7 +38,15 @@ DESCRIPTION_PREFIXES = {
     "spdx": str(SPDX),
     "vcard": str(VCARD),
 }
-OFFERS = tuple(f.media_type for f in formats.RDF_FORMATS)
+RDF_OFFERS = tuple(f.media_type for f in formats.RDF_FORMATS)
+#: RDF first (Turtle wins ties and ``*/*``); a page for browsers, which ask for HTML.
+OFFERS = (*RDF_OFFERS, "text/html")
+TITLES = {
+    "void": "VoID description of the dataset",
+    "catalog": "DCAT-AP 3 catalogue",
+    "dataset": "The dataset: VoID and DCAT-AP",
+}
+PATHS = {"void": "/.well-known/void", "catalog": "/catalog", "dataset": "/dataset"}
 #: Distinct server URLs whose rewritten descriptions are kept (requests name the host).
 CACHE_SIZE = 16
 
@@ -78,28 +87,56 @@ def init_app(app: Flask) -> None:
     app.extensions["nscn_descriptions"] = Descriptions.from_dist(app.extensions["nscn_dist"])
 
 
-def negotiate() -> formats.Format:
+def negotiate() -> str:
     chosen = best(request.accept_mimetypes, OFFERS)
     if chosen is None:
         raise NotAcceptable(
             "this resource is available as " + ", ".join(OFFERS),
             headers={"Vary": "Accept"},
         )
-    return formats.by_name(chosen)
+    return chosen
+
+
+def page(kind: str, url: str) -> Response:
+    """A page for people: what the description says, and how to get it as RDF."""
+    dist = current_app.extensions["nscn_dist"]
+    summary = current_app.extensions["nscn"].summary
+    html = render_template(
+        "description.html",
+        kind=kind,
+        title=TITLES[kind],
+        path=PATHS[kind],
+        url=url,
+        dataset=dataset_metadata,
+        summary=summary,
+        manifest=dist.manifest,
+        dumps=dist.dumps(),
+        offers=RDF_OFFERS,
+    )
+    response = Response(html, mimetype="text/html")
+    response.headers["Link"] = ", ".join(
+        f'<{PATHS[kind]}>; rel="alternate"; type="{media_type}"' for media_type in RDF_OFFERS
+    )
+    return response
 
 
 def describe(kind: str) -> Callable[[], Response]:
     def view() -> Response:
-        fmt = negotiate()
-        data = current_app.extensions["nscn_descriptions"].document(kind, server_url(), fmt)
-        response = Response(data, content_type=fmt.content_type)
+        chosen = negotiate()
+        url = server_url()
+        if chosen == "text/html":
+            response = page(kind, url)
+        else:
+            fmt = formats.by_name(chosen)
+            data = current_app.extensions["nscn_descriptions"].document(kind, url, fmt)
+            response = Response(data, content_type=fmt.content_type)
         response.vary.add("Accept")
         response.headers["Cache-Control"] = "public, max-age=3600"
         response.add_etag()
         return response.make_conditional(request)
 
     view.__name__ = kind
-    view.__doc__ = f"The {kind} description, negotiated among the RDF formats."
+    view.__doc__ = f"The {kind} description: RDF by negotiation, or a page for browsers."
     return view
 
 

@@ -23,7 +23,8 @@ PATHS = ["/.well-known/void", "/catalog", "/dataset"]
         ("application/rdf+xml", "application/rdf+xml"),
         ("application/ld+json;q=0.5, text/turtle;q=0.9", "text/turtle"),
         ("application/rdf+xml, application/ld+json", "application/ld+json"),
-        ("text/html,application/xhtml+xml,*/*;q=0.8", "text/turtle"),
+        ("text/html,application/xhtml+xml,*/*;q=0.8", "text/html"),
+        ("text/html;q=0.5, text/turtle", "text/turtle"),
     ],
     ids=lambda v: str(v),
 )
@@ -74,3 +75,12 @@ def test_a_host_that_cannot_make_links_is_refused(client):
     response = client.get("/catalog", headers={"Host": "bad host>"})
     assert response.status_code == 400
     assert response.mimetype == "application/problem+json"
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_page_for_browsers_links_its_rdf_twins(client, path):
+    response = client.get(path, headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    assert response.mimetype == "text/html"
+    page = response.get_data(as_text=True)
+    assert "Creative Commons Attribution 4.0" in page and "/dumps/nscn-graph-" in page
+    assert f'<{path}>; rel="alternate"; type="text/turtle"' in response.headers["Link"]
