@@ -13,8 +13,8 @@ W3C DCAT publish theirs). Nothing is written when validation fails. The output f
     catalog.ttl                        DCAT-AP 3 catalogue record
 
 Links to the server in ``void.ttl`` and ``catalog.ttl`` are under the manifest's ``links``
-(the ``PUBLIC_URL`` setting, or :data:`~nscn_graph.dataset.LINKS_PLACEHOLDER`); the server
-moves them to its own URL (:func:`nscn_graph.dataset.relink`).
+(the ``PUBLIC_URL`` setting, or :data:`~nscn_graph.metadata.LINKS_PLACEHOLDER`); the server
+moves them to its own URL (:func:`nscn_graph.metadata.relink`).
 """
 
 from __future__ import annotations
@@ -33,11 +33,12 @@ from typing import Any, Protocol
 
 import pyoxigraph as ox
 
-from . import __version__, dataset, dcat, formats, void
+from . import __version__, dcat, formats, metadata, void
 from .errors import ValidationFailed
 from .load import load
 from .namespaces import DEFAULT_BASE
 from .serialize import serialize
+from .store import EmbeddedStore
 from .validate import Report, validate_loaded
 
 #: (format, suffix of the file, gzip it?) for each dump.
@@ -53,9 +54,10 @@ CATALOG_FILE = "catalog.ttl"
 
 
 class Graph(Protocol):
-    """What a build reads: a pyoxigraph store with the triples in its default graph."""
+    """What a build reads: a store of the graph, queried by SPARQL (as
+    :class:`~nscn_graph.store.EmbeddedStore` and the server's store are)."""
 
-    store: ox.Store
+    def query(self, sparql: str): ...
 
     def triples(self) -> Iterable[ox.Triple]: ...
 
@@ -70,8 +72,8 @@ class Dump:
     size: int
     sha256: str
 
-    def info(self) -> dataset.DumpInfo:
-        return dataset.DumpInfo(self.path.name, self.format, self.gzipped, self.size, self.sha256)
+    def info(self) -> metadata.DumpInfo:
+        return metadata.DumpInfo(self.path.name, self.format, self.gzipped, self.size, self.sha256)
 
 
 def dump_name(suffix: str, version: str = __version__) -> str:
@@ -85,6 +87,12 @@ def fingerprint(files: Sequence[Path], *, base: str = DEFAULT_BASE) -> str:
     for path in files:
         parts.append(f"{path.name}:{hashlib.sha256(path.read_bytes()).hexdigest()}")
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def source_of(graph: Graph, files: Sequence[Path], *, base: str) -> str:
+    """The fingerprint of a build of ``graph``: of its files; without files (a store loaded
+    elsewhere), the size of the graph stands for its content."""
+    return fingerprint(files, base=base) if files else f"{fingerprint([], base=base)}:{len(graph)}"
 
 
 def source_date(files: Sequence[Path]) -> datetime:
@@ -108,7 +116,7 @@ def build(
         error = ValidationFailed(f"{len(report.violations)} violation(s): nothing was written")
         error.report = report
         raise error
-    return report, write_dumps(loaded, out, files=files, links=links)
+    return report, write_dumps(EmbeddedStore(loaded.store), out, files=files, links=links)
 
 
 def write_dumps(
@@ -121,7 +129,7 @@ def write_dumps(
 ) -> list[Dump]:
     """Write every dump, the checksums and the descriptions of ``graph`` to a temporary folder,
     then move them into ``out``; the manifest is written last."""
-    links = links or dataset.LINKS_PLACEHOLDER
+    links = links or metadata.LINKS_PLACEHOLDER
     if not links.endswith("/"):
         links += "/"
     target = out / "dumps"
@@ -146,10 +154,10 @@ def write_dumps(
         sums = "".join(f"{d.sha256}  {d.path.name}\n" for d in staged_dumps)
         (Path(tmp) / CHECKSUMS).write_text(sums)
         infos = [d.info() for d in staged_dumps]
-        stats = void.statistics(graph.store, base=base)
+        stats = void.statistics(graph, base=base)
         common = {"base": base, "links": links, "modified": iso, "version": __version__}
         void.void_graph(stats, infos, **common).serialize(Path(tmp) / VOID_FILE, format="turtle")
-        dcat.catalog_graph(graph.store, infos, **common).serialize(
+        dcat.catalog_graph(graph, infos, **common).serialize(
             Path(tmp) / CATALOG_FILE, format="turtle"
         )
         result = []
@@ -168,7 +176,7 @@ def write_dumps(
         "base": base,
         "links": links,
         "modified": iso,
-        "source": fingerprint(files, base=base) if files else None,
+        "source": source_of(graph, files, base=base),
         "checksums": CHECKSUMS,
         "descriptions": {"void": VOID_FILE, "catalog": CATALOG_FILE},
         "dumps": [
@@ -228,7 +236,10 @@ def ensure_built(
     """The manifest of the build in ``out``; if there is none, or it was built from other
     sources (another release, base or data), build ``graph`` there first, once."""
     manifest = read_manifest(out)
-    wanted = fingerprint(files, base=base)
+    # Without files (a store loaded elsewhere), the size of the graph stands for its content.
+    wanted = (
+        fingerprint(files, base=base) if files else fingerprint([], base=base) + f":{len(graph)}"
+    )
     complete = manifest is not None and all(
         path.is_file()
         for path in [

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import pyoxigraph as ox
 import rdflib
 from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, SKOS, XSD
 
-from . import dataset
+from . import metadata
+from .metadata import Queryable
 from .namespaces import DCAT, DEFAULT_BASE, SPDX, VCARD
 
-EU = dataset.EU
+EU = metadata.EU
 
 #: BCP 47 language tags of the data -> EU Vocabularies language codes.
 LANGUAGES = {
@@ -71,7 +71,7 @@ SELECT ?code ?label WHERE {
 _HOMEPAGE = "SELECT ?h WHERE { ?publisher <http://xmlns.com/foaf/0.1/homepage> ?h } LIMIT 1"
 
 
-def languages(store: ox.Store) -> list[str]:
+def languages(store: Queryable) -> list[str]:
     """EU language codes of the language-tagged literals in the data (English first)."""
     codes = set()
     for row in store.query(_LANGUAGES):
@@ -81,7 +81,7 @@ def languages(store: ox.Store) -> list[str]:
     return sorted(codes, key=lambda c: (c != "ENG", c))
 
 
-def countries(store: ox.Store, *, base: str = DEFAULT_BASE) -> list[tuple[str, str]]:
+def countries(store: Queryable, *, base: str = DEFAULT_BASE) -> list[tuple[str, str]]:
     """(ISO 3166 alpha-3 code, English name) of the countries the data describes."""
     query = (
         _COUNTRIES.replace("?class", f"<{base}ontology#Country>")
@@ -96,16 +96,16 @@ def countries(store: ox.Store, *, base: str = DEFAULT_BASE) -> list[tuple[str, s
     return sorted(found.items())
 
 
-def publisher_homepage(store: ox.Store, *, base: str = DEFAULT_BASE) -> str | None:
-    query = _HOMEPAGE.replace("?publisher", f"<{dataset.publisher_iri(base)}>")
+def publisher_homepage(store: Queryable, *, base: str = DEFAULT_BASE) -> str | None:
+    query = _HOMEPAGE.replace("?publisher", f"<{metadata.publisher_iri(base)}>")
     for row in store.query(query):
         return row["h"].value
     return None
 
 
 def catalog_graph(
-    store: ox.Store,
-    dumps: Sequence[dataset.DumpInfo],
+    store: Queryable,
+    dumps: Sequence[metadata.DumpInfo],
     *,
     base: str,
     links: str,
@@ -113,18 +113,18 @@ def catalog_graph(
     version: str,
 ) -> rdflib.Graph:
     """The DCAT-AP catalogue; links to the server are under ``links``."""
-    graph = dataset.new_graph()
+    graph = metadata.new_graph()
     graph.bind("dcatap", rdflib.Namespace("http://data.europa.eu/r5r/"))
     en = "en"
-    catalog = dataset.catalog_iri(base)
-    ds = dataset.dataset_iri(base)
+    catalog = metadata.catalog_iri(base)
+    ds = metadata.dataset_iri(base)
     service = rdflib.URIRef(base + "catalog#sparql")
     contact = rdflib.URIRef(base + "catalog#contact")
-    homepage = dataset.typed(graph, links, FOAF.Document)
-    licence = rdflib.URIRef(dataset.LICENCE)
-    publisher = dataset.publisher_iri(base)
+    homepage = metadata.typed(graph, links, FOAF.Document)
+    licence = rdflib.URIRef(metadata.LICENCE)
+    publisher = metadata.publisher_iri(base)
     langs = [
-        dataset.typed(graph, f"{EU}language/{code}", DCTERMS.LinguisticSystem)
+        metadata.typed(graph, f"{EU}language/{code}", DCTERMS.LinguisticSystem)
         for code in languages(store)
     ]
     for node in langs:
@@ -132,14 +132,14 @@ def catalog_graph(
         graph.add((node, RDFS.label, rdflib.Literal(LANGUAGE_NAMES[code], lang=en)))
     places = []
     for code, label in countries(store, base=base):
-        node = dataset.typed(graph, f"{EU}country/{code}", DCTERMS.Location)
+        node = metadata.typed(graph, f"{EU}country/{code}", DCTERMS.Location)
         graph.add((node, RDFS.label, rdflib.Literal(label, lang=en)))
         places.append(node)
 
     # The catalogue.
     graph.add((catalog, RDF.type, DCAT.Catalog))
     graph.add(
-        (catalog, DCTERMS.title, rdflib.Literal(f"Catalogue of the {dataset.TITLE}", lang=en))
+        (catalog, DCTERMS.title, rdflib.Literal(f"Catalogue of the {metadata.TITLE}", lang=en))
     )
     graph.add(
         (
@@ -160,7 +160,7 @@ def catalog_graph(
         graph.add((catalog, DCTERMS.language, node))
     for node in places:
         graph.add((catalog, DCTERMS.spatial, node))
-    scheme = dataset.typed(graph, DATA_THEME_SCHEME, SKOS.ConceptScheme)
+    scheme = metadata.typed(graph, DATA_THEME_SCHEME, SKOS.ConceptScheme)
     graph.add((scheme, DCTERMS.title, rdflib.Literal("Data theme", lang=en)))
     graph.add((catalog, DCAT.themeTaxonomy, scheme))
     graph.add((catalog, DCAT.dataset, ds))
@@ -168,7 +168,7 @@ def catalog_graph(
 
     # The dataset.
     graph.add((ds, RDF.type, DCAT.Dataset))
-    dataset.describe_common(graph, ds, base=base, modified=modified, version=version)
+    metadata.describe_common(graph, ds, base=base, modified=modified, version=version)
     graph.add((ds, DCTERMS.identifier, rdflib.Literal(str(ds))))
     graph.add((ds, DCAT.landingPage, homepage))
     graph.add((ds, DCAT.contactPoint, contact))
@@ -177,22 +177,22 @@ def catalog_graph(
     for node in places:
         graph.add((ds, DCTERMS.spatial, node))
     for code, label in THEMES.items():
-        theme = dataset.concept(graph, rdflib.URIRef(f"{EU}data-theme/{code}"), label)
+        theme = metadata.concept(graph, rdflib.URIRef(f"{EU}data-theme/{code}"), label)
         graph.add((theme, SKOS.inScheme, scheme))
         graph.add((ds, DCAT.theme, theme))
-    for keyword in dataset.KEYWORDS:
+    for keyword in metadata.KEYWORDS:
         graph.add((ds, DCAT.keyword, rdflib.Literal(keyword, lang=en)))
 
     # The contact point: the network, through its website (from the data).
     graph.add((contact, RDF.type, VCARD.Kind))
     graph.add((contact, RDF.type, VCARD.Organization))
-    graph.add((contact, VCARD.fn, rdflib.Literal(dataset.PUBLISHER_NAME, lang=en)))
+    graph.add((contact, VCARD.fn, rdflib.Literal(metadata.PUBLISHER_NAME, lang=en)))
     website = publisher_homepage(store, base=base)
     if website:
         graph.add((contact, VCARD.hasURL, rdflib.URIRef(website)))
 
     # One distribution per dump.
-    sha256 = dataset.typed(graph, str(SPDX.checksumAlgorithm_sha256), SPDX.ChecksumAlgorithm)
+    sha256 = metadata.typed(graph, str(SPDX.checksumAlgorithm_sha256), SPDX.ChecksumAlgorithm)
     for dump in dumps:
         node = rdflib.URIRef(f"{ds}#dump-{dump.format.name}")
         url = rdflib.URIRef(dump.url(links))
@@ -210,16 +210,16 @@ def catalog_graph(
         )
         graph.add((node, DCAT.accessURL, url))
         graph.add((node, DCAT.downloadURL, url))
-        media = dataset.typed(graph, dataset.IANA + dump.format.media_type, DCTERMS.MediaType)
+        media = metadata.typed(graph, metadata.IANA + dump.format.media_type, DCTERMS.MediaType)
         graph.add((node, DCAT.mediaType, media))
         if dump.gzipped:
-            gzip = dataset.typed(graph, dataset.GZIP, DCTERMS.MediaType)
+            gzip = metadata.typed(graph, metadata.GZIP, DCTERMS.MediaType)
             graph.add((node, DCAT.compressFormat, gzip))
-        file_type = dataset.typed(
-            graph, dataset.FILE_TYPES[dump.format.name], DCTERMS.MediaTypeOrExtent
+        file_type = metadata.typed(
+            graph, metadata.FILE_TYPES[dump.format.name], DCTERMS.MediaTypeOrExtent
         )
         graph.add((node, DCTERMS.format, file_type))
-        standard = dataset.typed(graph, dataset.STANDARDS[dump.format.name], DCTERMS.Standard)
+        standard = metadata.typed(graph, metadata.STANDARDS[dump.format.name], DCTERMS.Standard)
         graph.add((node, DCTERMS.conformsTo, standard))
         graph.add((node, DCAT.byteSize, rdflib.Literal(dump.size, datatype=XSD.nonNegativeInteger)))
         checksum = rdflib.BNode()
@@ -233,7 +233,7 @@ def catalog_graph(
         graph.add((node, DCTERMS.modified, rdflib.Literal(modified, datatype=XSD.dateTime)))
 
     # The SPARQL endpoint.
-    endpoint = dataset.typed(graph, links + "sparql", RDFS.Resource)
+    endpoint = metadata.typed(graph, links + "sparql", RDFS.Resource)
     graph.add((service, RDF.type, DCAT.DataService))
     graph.add((service, DCTERMS.title, rdflib.Literal("SPARQL endpoint", lang=en)))
     graph.add(
@@ -241,7 +241,7 @@ def catalog_graph(
             service,
             DCTERMS.description,
             rdflib.Literal(
-                f"SPARQL 1.1 Protocol query endpoint (read-only) over the {dataset.TITLE}. "
+                f"SPARQL 1.1 Protocol query endpoint (read-only) over the {metadata.TITLE}. "
                 "A GET without a query returns its SPARQL 1.1 Service Description.",
                 lang=en,
             ),
@@ -250,7 +250,7 @@ def catalog_graph(
     graph.add((service, DCAT.endpointURL, endpoint))
     graph.add((service, DCAT.endpointDescription, endpoint))
     graph.add((service, DCAT.servesDataset, ds))
-    protocol = dataset.typed(graph, "http://www.w3.org/TR/sparql11-protocol/", DCTERMS.Standard)
+    protocol = metadata.typed(graph, "http://www.w3.org/TR/sparql11-protocol/", DCTERMS.Standard)
     graph.add((service, DCTERMS.conformsTo, protocol))
     graph.add((service, DCTERMS.license, licence))
     graph.add((service, DCTERMS.publisher, publisher))

@@ -14,7 +14,8 @@ import pyoxigraph as ox
 import rdflib
 from rdflib.namespace import DCTERMS, FOAF, RDF, XSD
 
-from . import dataset
+from . import metadata
+from .metadata import Queryable
 from .namespaces import DEFAULT_BASE, PREFIXES, VOID
 
 _COUNTS = """
@@ -54,7 +55,7 @@ def uri_space(base: str) -> str:
     return base + "id/"
 
 
-def statistics(store: ox.Store, *, base: str = DEFAULT_BASE) -> Statistics:
+def statistics(store: Queryable, *, base: str = DEFAULT_BASE) -> Statistics:
     """Counts of the default graph of ``store``, by SPARQL."""
     row = next(iter(store.query(_COUNTS)))
     entities = next(
@@ -113,7 +114,7 @@ def vocabularies(terms: Sequence[str], *, base: str = DEFAULT_BASE) -> tuple[str
 
 def void_graph(
     stats: Statistics,
-    dumps: Sequence[dataset.DumpInfo],
+    dumps: Sequence[metadata.DumpInfo],
     *,
     base: str,
     links: str,
@@ -121,21 +122,21 @@ def void_graph(
     version: str,
 ) -> rdflib.Graph:
     """The VoID description; links to the server are under ``links``."""
-    graph = dataset.new_graph()
-    ds = dataset.dataset_iri(base)
+    graph = metadata.new_graph()
+    ds = metadata.dataset_iri(base)
     graph.add((ds, RDF.type, VOID.Dataset))
-    dataset.describe_common(graph, ds, base=base, modified=modified, version=version)
+    metadata.describe_common(graph, ds, base=base, modified=modified, version=version)
     graph.add((ds, FOAF.homepage, rdflib.URIRef(links)))
     graph.add((ds, VOID.sparqlEndpoint, rdflib.URIRef(links + "sparql")))
     for dump in dumps:
         graph.add((ds, VOID.dataDump, rdflib.URIRef(dump.url(links))))
-        feature = dataset.W3C_FORMATS.get(dump.format.name)
+        feature = metadata.W3C_FORMATS.get(dump.format.name)
         if feature:
             graph.add((ds, VOID.feature, rdflib.URIRef(feature)))
     graph.add((ds, VOID.uriSpace, rdflib.Literal(uri_space(base))))
     for example in stats.examples:
         graph.add((ds, VOID.exampleResource, rdflib.URIRef(example)))
-    graph.add((ds, VOID.rootResource, dataset.publisher_iri(base)))
+    graph.add((ds, VOID.rootResource, metadata.publisher_iri(base)))
     for vocabulary in stats.vocabularies:
         graph.add((ds, VOID.vocabulary, rdflib.URIRef(vocabulary)))
 
@@ -165,7 +166,7 @@ def void_graph(
         (
             document,
             DCTERMS.title,
-            rdflib.Literal(f"VoID description of the {dataset.TITLE}", lang="en"),
+            rdflib.Literal(f"VoID description of the {metadata.TITLE}", lang="en"),
         )
     )
     graph.add((document, FOAF.primaryTopic, ds))

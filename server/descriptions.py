@@ -17,16 +17,15 @@ from threading import Lock
 import pyoxigraph as ox
 from flask import Blueprint, Flask, Response, current_app, render_template, request
 
-from nscn_graph import dataset as dataset_metadata
-from nscn_graph import formats
+from nscn_graph import formats, metadata
 from nscn_graph.build import CATALOG_FILE, VOID_FILE
-from nscn_graph.dataset import relink
 from nscn_graph.errors import NotAcceptable
 from nscn_graph.load import parse_file
+from nscn_graph.metadata import relink
 from nscn_graph.namespaces import PREFIXES, SPDX, VCARD
 from nscn_graph.serialize import serialize
 
-from .dumps import Dist
+from .dumps import Dist, dist
 from .links import server_url
 from .negotiation import best
 
@@ -84,7 +83,17 @@ class Descriptions:
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["nscn_descriptions"] = Descriptions.from_dist(app.extensions["nscn_dist"])
+    built = app.extensions["nscn_dist"]
+    app.extensions["nscn_descriptions"] = Descriptions.from_dist(built) if built else None
+
+
+def descriptions() -> Descriptions:
+    """The built descriptions (read now if the build was not ready at start-up)."""
+    current = current_app.extensions["nscn_descriptions"]
+    if current is None:
+        current = Descriptions.from_dist(dist())
+        current_app.extensions["nscn_descriptions"] = current
+    return current
 
 
 def negotiate() -> str:
@@ -99,7 +108,7 @@ def negotiate() -> str:
 
 def page(kind: str, url: str) -> Response:
     """A page for people: what the description says, and how to get it as RDF."""
-    dist = current_app.extensions["nscn_dist"]
+    built = dist()
     summary = current_app.extensions["nscn"].summary
     html = render_template(
         "description.html",
@@ -107,10 +116,10 @@ def page(kind: str, url: str) -> Response:
         title=TITLES[kind],
         path=PATHS[kind],
         url=url,
-        dataset=dataset_metadata,
+        metadata=metadata,
         summary=summary,
-        manifest=dist.manifest,
-        dumps=dist.dumps(),
+        manifest=built.manifest,
+        dumps=built.dumps(),
         offers=RDF_OFFERS,
     )
     response = Response(html, mimetype="text/html")
@@ -128,7 +137,7 @@ def describe(kind: str) -> Callable[[], Response]:
             response = page(kind, url)
         else:
             fmt = formats.by_name(chosen)
-            data = current_app.extensions["nscn_descriptions"].document(kind, url, fmt)
+            data = descriptions().document(kind, url, fmt)
             response = Response(data, content_type=fmt.content_type)
         response.vary.add("Accept")
         response.headers["Cache-Control"] = "public, max-age=3600"

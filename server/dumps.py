@@ -18,13 +18,14 @@ import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from threading import Lock
 from typing import Any
 
 from flask import Blueprint, Flask, current_app, jsonify, render_template, request, send_file
 
 from nscn_graph import formats
 from nscn_graph.build import CHECKSUMS, MANIFEST, ensure_built
-from nscn_graph.errors import NotFound
+from nscn_graph.errors import NotFound, NscnError
 
 from .links import server_url
 from .negotiation import best
@@ -99,7 +100,17 @@ class Dist:
 
 
 def init_app(app: Flask) -> None:
-    """Find (or make, once) the build of the published graph in ``DIST``."""
+    """Find (or make, once) the build of the published graph in ``DIST``. A store that cannot
+    be read at start-up (a remote store that is down) does not stop the server: the build is
+    tried again on the first request that needs it."""
+    app.extensions["nscn_dist"] = None
+    try:
+        app.extensions["nscn_dist"] = prepare(app)
+    except NscnError as error:
+        app.logger.warning("dumps not built at start-up: %s", error)
+
+
+def prepare(app: Flask) -> Dist:
     graph: Published = app.extensions["nscn"]
     root = Path(app.config["DIST"]).absolute()
     options = {"files": graph.files, "base": graph.base, "links": app.config["PUBLIC_URL"]}
@@ -110,11 +121,22 @@ def init_app(app: Flask) -> None:
         app.logger.warning("cannot build in %s (%s); building in %s", root, error, fallback)
         root = fallback
         manifest = ensure_built(graph.store, root, **options)
-    app.extensions["nscn_dist"] = Dist.from_manifest(root, manifest)
+    return Dist.from_manifest(root, manifest)
+
+
+_PREPARING = Lock()
 
 
 def dist() -> Dist:
-    return current_app.extensions["nscn_dist"]
+    """The build being served (made now if the store could not be read at start-up)."""
+    current = current_app.extensions["nscn_dist"]
+    if current is None:
+        with _PREPARING:
+            current = current_app.extensions["nscn_dist"]
+            if current is None:
+                current = prepare(current_app)  # type: ignore[arg-type]
+                current_app.extensions["nscn_dist"] = current
+    return current
 
 
 @bp.get("/dumps/<name>")

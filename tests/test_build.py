@@ -14,7 +14,7 @@ from rdflib.compare import isomorphic
 
 from nscn_graph import formats, paths
 from nscn_graph.build import ensure_built, read_manifest, stable_json_ld, write_dumps
-from nscn_graph.load import load
+from nscn_graph.store import EmbeddedStore
 
 PARSERS = {"turtle": "turtle", "n-triples": "nt", "json-ld": "json-ld"}
 
@@ -65,7 +65,7 @@ def test_descriptions_are_written_beside_the_dumps(dist):
 
 
 def test_the_same_sources_give_the_same_bytes(tmp_path, bundled, dist):
-    write_dumps(bundled, tmp_path, files=paths.data_files())
+    write_dumps(EmbeddedStore(bundled.store), tmp_path, files=paths.data_files())
     assert [d["sha256"] for d in _dumps(tmp_path)] == [d["sha256"] for d in _dumps(dist)]
 
 
@@ -80,14 +80,14 @@ def test_ensure_built_builds_once_then_only_when_sources_change(tmp_path):
     shutil.copytree(paths.ROOT / "data", data)
     files = sorted(data.glob("*.ttl"))
     out = tmp_path / "dist"
-    first = ensure_built(load(files), out, files=files)
+    first = ensure_built(EmbeddedStore.from_files(files), out, files=files)
     manifest_file = out / "dumps" / "manifest.json"
     written = manifest_file.stat().st_mtime_ns
-    assert ensure_built(load(files), out, files=files) == first
+    assert ensure_built(EmbeddedStore.from_files(files), out, files=files) == first
     assert manifest_file.stat().st_mtime_ns == written
     with (data / "themes.ttl").open("a") as extra:
         extra.write('\n<https://w3id.org/nscn/id/theme/x> <http://purl.org/dc/terms/title> "x" .\n')
-    second = ensure_built(load(files), out, files=files)
+    second = ensure_built(EmbeddedStore.from_files(files), out, files=files)
     assert second["source"] != first["source"]
     assert second["triples"] == first["triples"] + 1
 

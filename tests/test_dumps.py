@@ -206,3 +206,33 @@ def test_listing_links_use_the_public_url():
     listing = client.get("/dumps/", headers={"Accept": "application/json"}).get_json()
     assert listing["checksums"] == "https://data.example/nscn/dumps/SHA256SUMS"
     assert all(d["url"].startswith("https://data.example/nscn/dumps/") for d in listing["dumps"])
+
+
+def test_range_request_gets_part_of_a_dump(client, dist):
+    path = f"/dumps/{_name(dist, 'ttl')}"
+    whole = _get(client, path).get_data()
+    part = _get(client, path, headers={"Range": "bytes=0-99"})
+    assert part.status_code == 206
+    assert part.get_data() == whole[:100]
+    assert part.headers["Content-Range"] == f"bytes 0-99/{len(whole)}"
+
+
+def test_a_store_unreadable_at_start_up_is_built_on_first_use(tmp_path, monkeypatch):
+    from nscn_graph import build
+    from nscn_graph.errors import StoreUnavailable
+    from server import create_app, dumps
+
+    real = build.ensure_built
+    calls = []
+
+    def down_at_first(graph, out, **kw):
+        calls.append(out)
+        if len(calls) == 1:
+            raise StoreUnavailable("the store is down")
+        return real(graph, out, **kw)
+
+    monkeypatch.setattr(dumps, "ensure_built", down_at_first)
+    client = create_app({"TESTING": True, "DIST": str(tmp_path / "later")}).test_client()
+    assert client.get("/catalog").status_code == 200
+    assert _get(client, "/dumps/SHA256SUMS").status_code == 200
+    assert len(calls) == 2

@@ -159,3 +159,18 @@ def test_void_over_http(live_server):
     assert endpoint == rdflib.URIRef(live_server + "/sparql")
     for dump in graph.objects(DATASET, VOID.dataDump):
         assert requests.head(str(dump), timeout=10).status_code == 200
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="/sparql is built on the issue-sparql branch; remove this marker when it is merged",
+)
+def test_void_triples_equal_the_count_on_the_sparql_endpoint(client):
+    response = client.get(
+        "/sparql",
+        query_string={"query": "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"},
+        headers={"Accept": "application/sparql-results+json"},
+    )
+    assert response.status_code == 200
+    count = int(response.get_json()["results"]["bindings"][0]["n"]["value"])
+    assert count == _int(_void(client), DATASET, VOID.triples)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
 import pyoxigraph as ox
 import rdflib
@@ -75,6 +76,12 @@ W3C_FORMATS = {
     formats.RDFXML.name: "http://www.w3.org/ns/formats/RDF_XML",
 }
 GZIP = IANA + "application/gzip"
+
+
+class Queryable(Protocol):
+    """A store that answers SPARQL SELECT queries with pyoxigraph solutions."""
+
+    def query(self, sparql: str): ...
 
 
 @dataclass(frozen=True)
