@@ -129,6 +129,8 @@ def write_dumps(
 ) -> list[Dump]:
     """Write every dump, the checksums and the descriptions of ``graph`` to a temporary folder,
     then move them into ``out``; the manifest is written last."""
+    if not hasattr(graph, "query"):  # a LoadedGraph: query its pyoxigraph store
+        graph = EmbeddedStore(graph.store)  # type: ignore[attr-defined]
     links = links or metadata.LINKS_PLACEHOLDER
     if not links.endswith("/"):
         links += "/"

@@ -95,3 +95,8 @@ def test_ensure_built_builds_once_then_only_when_sources_change(tmp_path):
 def test_dump_formats_come_from_the_format_table(dist):
     for entry in _dumps(dist):
         assert formats.by_name(entry["format"]).media_type == entry["media_type"]
+
+
+def test_write_dumps_takes_a_loaded_graph_too(tmp_path, bundled, dist):
+    write_dumps(bundled, tmp_path, files=paths.data_files())
+    assert [d["sha256"] for d in _dumps(tmp_path)] == [d["sha256"] for d in _dumps(dist)]
