@@ -54,7 +54,8 @@ class Descriptions:
     """The built descriptions, and their serialisations per server URL and format."""
 
     def __init__(self, void: list[ox.Triple], catalog: list[ox.Triple], links: str) -> None:
-        self.sources = {"void": void, "catalog": catalog, "dataset": [*void, *catalog]}
+        both = list(dict.fromkeys([*void, *catalog]))  # the triples they share, once
+        self.sources = {"void": void, "catalog": catalog, "dataset": both}
         self.links = links
         self._cache: OrderedDict[tuple[str, str, str], bytes] = OrderedDict()
         self._lock = Lock()

@@ -84,3 +84,11 @@ def test_page_for_browsers_links_its_rdf_twins(client, path):
     page = response.get_data(as_text=True)
     assert "Creative Commons Attribution 4.0" in page and "/dumps/nscn-graph-" in page
     assert f'<{path}>; rel="alternate"; type="text/turtle"' in response.headers["Link"]
+
+
+def test_dataset_lists_shared_triples_once(client):
+    lines = client.get("/dataset", headers={"Accept": "application/n-triples"}).get_data(
+        as_text=True
+    )
+    triples = [line for line in lines.splitlines() if line.strip() and "_:" not in line]
+    assert len(triples) == len(set(triples))
