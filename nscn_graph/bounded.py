@@ -38,7 +38,7 @@ def validate_triples(
 ) -> Outcome:
     """Validate ``triples`` against ``shapes`` in a child process, within ``timeout`` seconds."""
     data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
-    command = [sys.executable, "-m", "nscn_graph.bounded", "--shapes", str(shapes), "--name", name]
+    command = [sys.executable, "-m", "nscn_graph.bounded", f"--shapes={shapes}", f"--name={name}"]
     try:
         done = subprocess.run(command, input=data, capture_output=True, timeout=timeout)
     except subprocess.TimeoutExpired:

@@ -15,6 +15,7 @@ ever fetched (JSON-LD remote contexts are refused by the parser).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from threading import BoundedSemaphore
 
@@ -102,7 +103,7 @@ def _from_body() -> tuple[bytes, formats.Format, str]:
 def _from_form() -> tuple[bytes, formats.Format, str]:
     upload = request.files.get("file")
     if upload is not None and upload.filename:
-        data, name = upload.read(), Path(upload.filename).name
+        data, name = upload.read(), _file_name(upload.filename)
     else:
         data, name = request.form.get("data", "").encode("utf-8"), "pasted data"
     if not data.strip():
@@ -123,6 +124,12 @@ def _from_form() -> tuple[bytes, formats.Format, str]:
         fmt = formats.for_path(name) if name != "pasted data" else formats.TURTLE
         fmt = fmt or formats.TURTLE
     return data, fmt, name
+
+
+def _file_name(filename: str) -> str:
+    """An uploaded file's name, safe to show and to pass on: letters, digits, ``._-`` only."""
+    name = re.sub(r"[^\w.-]", "_", Path(filename.replace("\\", "/")).name)[:100]
+    return name.lstrip("-.") or "upload"
 
 
 def _run(triples, name: str) -> Outcome:

@@ -262,3 +262,22 @@ def test_chunked_upload_over_the_limit_over_http(live_server):
         timeout=60,
     )
     assert response.status_code == 413
+
+
+@pytest.mark.parametrize(
+    "filename, shown",
+    [
+        ("-rf.ttl", "rf.ttl"),
+        ("../../etc/passwd.ttl", "passwd.ttl"),
+        ("a b<c>.ttl", "a_b_c_.ttl"),
+    ],
+)
+def test_uploaded_file_names_are_made_safe(client, filename, shown):
+    response = client.post(
+        "/validate",
+        data={"file": (io.BytesIO(VALID.read_bytes()), filename)},
+        headers={"Accept": "application/json"},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 200
+    assert response.get_json()["files"] == [shown]
