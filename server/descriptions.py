@@ -142,6 +142,7 @@ def describe(kind: str) -> Callable[[], Response]:
             response = Response(data, content_type=fmt.content_type)
         response.vary.add("Accept")
         response.headers["Cache-Control"] = "public, max-age=3600"
+        response.last_modified = dist().modified
         response.add_etag()
         return response.make_conditional(request)
 

@@ -61,6 +61,8 @@ def test_conditional_get(client):
     first = client.get("/catalog")
     again = client.get("/catalog", headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304 and again.get_data() == b""
+    since = client.get("/catalog", headers={"If-Modified-Since": first.headers["Last-Modified"]})
+    assert since.status_code == 304
     head = client.head("/catalog")
     assert head.status_code == 200 and head.headers["ETag"] == first.headers["ETag"]
 
