@@ -23,7 +23,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, current_app, jsonify, render_template, request, send_file
 
-from nscn_graph import formats
+from nscn_graph import formats, metadata
 from nscn_graph.build import CHECKSUMS, MANIFEST, ensure_built
 from nscn_graph.errors import NotFound, NscnError
 
@@ -168,7 +168,7 @@ def index():
         "version": current.manifest["version"],
         "triples": current.manifest["triples"],
         "modified": current.manifest["modified"],
-        "licence": "https://creativecommons.org/licenses/by/4.0/",
+        "licence": metadata.LICENCE,
         "checksums": f"{root}dumps/{CHECKSUMS}",
         "dumps": [
             {
