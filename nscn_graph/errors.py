@@ -124,3 +124,15 @@ class StoreUnavailable(NscnError):
     """An external store that is down, slow or answers an error."""
 
     __init__ = _kind(502, "Store unavailable")
+
+
+class ValidationTimeout(NscnError):
+    """A validation that did not finish within its time limit (``/validate``)."""
+
+    __init__ = _kind(503, "Validation timed out")
+
+
+class Busy(NscnError):
+    """The server is already doing as much of this work as it allows at once."""
+
+    __init__ = _kind(503, "Service busy")

@@ -24,7 +24,16 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     state.init_app(app)
     errors.init_app(app)
+
+    from . import descriptions, dumps, validation  # publishing: dumps, VoID, DCAT-AP, /validate
+
+    dumps.init_app(app)
+    descriptions.init_app(app)
+    validation.init_app(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(context.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(dumps.bp)
+    app.register_blueprint(descriptions.bp)
+    app.register_blueprint(validation.bp)
     return app

@@ -28,6 +28,20 @@ def bundled():
     return load(paths.data_files())
 
 
+@pytest.fixture(scope="session", autouse=True)
+def dist(tmp_path_factory, bundled) -> Iterator[Path]:
+    """The dumps and descriptions, built once for the session into a temporary ``DIST`` (which
+    the app and the live server find through ``NSCN_DIST``)."""
+    from nscn_graph.build import write_dumps
+    from nscn_graph.store import EmbeddedStore
+
+    out = tmp_path_factory.mktemp("dist")
+    write_dumps(EmbeddedStore(bundled.store), out, files=paths.data_files())
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("NSCN_DIST", str(out))
+        yield out
+
+
 @pytest.fixture()
 def app():
     return create_app({"TESTING": True})
