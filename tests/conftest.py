@@ -22,6 +22,16 @@ from server import create_app
 ROOT = paths.ROOT
 
 
+def shared_reference(name: str) -> Path:
+    """``shared/reference/NAME`` beside the clone (CI) or above a worktree. Missing reference
+    material fails the test that needs it: it never passes silently."""
+    for parent in ROOT.parents:
+        candidate = parent / "shared" / "reference" / name
+        if candidate.exists():
+            return candidate
+    pytest.fail(f"reference material missing: expected shared/reference/{name} beside the repo")
+
+
 @pytest.fixture(scope="session")
 def bundled():
     """The bundled data, loaded once for the session (read-only)."""

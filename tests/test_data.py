@@ -9,12 +9,10 @@ from decimal import Decimal
 
 import pytest
 import yaml
+from conftest import shared_reference
 from rdflib import OWL, RDF, RDFS, Namespace, URIRef
 from rdflib.namespace import DCTERMS, SKOS
 
-from nscn_graph import paths
-
-FACTS_FILE = paths.ROOT.parent / "shared" / "reference" / "nscn-facts.yaml"
 ID = Namespace("https://w3id.org/nscn/id/")
 NSCN = Namespace("https://w3id.org/nscn/ontology#")
 GEO = Namespace("http://www.w3.org/2003/01/geo/wgs84_pos#")
@@ -36,8 +34,7 @@ def _trusted(confidence) -> bool:
 
 @pytest.fixture(scope="module")
 def facts():
-    assert FACTS_FILE.exists(), f"reference facts missing: {FACTS_FILE} (shared/ beside the repo)"
-    return yaml.safe_load(FACTS_FILE.read_text(encoding="utf-8"))
+    return yaml.safe_load(shared_reference("nscn-facts.yaml").read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")

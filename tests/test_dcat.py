@@ -13,9 +13,9 @@ import pyshacl
 import pytest
 import rdflib
 import requests
+from conftest import shared_reference
 from rdflib.namespace import DCTERMS, RDF, SH, XSD
 
-from nscn_graph import paths
 from nscn_graph.namespaces import DCAT, SPDX
 
 DATASET = rdflib.URIRef("https://w3id.org/nscn/dataset")
@@ -28,14 +28,7 @@ def dcat_ap_folder() -> Path:
     ``NSCN_DCAT_AP_SHAPES``. Missing shapes fail the tests: they never pass silently."""
     if os.environ.get("NSCN_DCAT_AP_SHAPES"):
         return Path(os.environ["NSCN_DCAT_AP_SHAPES"])
-    for parent in paths.ROOT.parents:
-        candidate = parent / "shared" / "reference" / "dcat-ap"
-        if candidate.is_dir():
-            return candidate
-    pytest.fail(
-        "the DCAT-AP 3.0.1 shapes are missing: expected shared/reference/dcat-ap/ beside the "
-        "repository (or set NSCN_DCAT_AP_SHAPES)"
-    )
+    return shared_reference("dcat-ap")
 
 
 #: sh:property references of DCAT-AP 3.0.1's ranges.ttl to shapes that neither file defines.
