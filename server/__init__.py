@@ -20,10 +20,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(settings.resolve(test_config))
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
-    from . import errors, health, pages, state
+    from . import errors, health, linkeddata, pages, state
 
     state.init_app(app)
     errors.init_app(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(pages.bp)
+    linkeddata.init_app(app)
     return app
