@@ -25,6 +25,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     state.init_app(app)
     errors.init_app(app)
     app.register_blueprint(health.bp)
-    app.register_blueprint(pages.bp)
     linkeddata.init_app(app)
+    pages.init_app(app)
     return app

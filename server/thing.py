@@ -89,6 +89,35 @@ INBOUND_HEADINGS: dict[tuple[str, str], str] = {
     ("aliasOf", "*"): "Other identifiers of this thing",
 }
 
+#: Properties shown first in the facts table, in this order (by local name); the rest follow
+#: by label, and the identifier comes last.
+PROPERTY_ORDER = (
+    "altLabel",
+    "title",
+    "definition",
+    "placeDescription",
+    "periodNote",
+    "startDate",
+    "endDate",
+    "foundingDate",
+    "issued",
+    "country",
+    "city",
+    "lead",
+    "livingLab",
+    "isPartOf",
+    "municipality",
+    "population",
+    "populationOf",
+    "populationCount",
+    "referenceDate",
+    "areaType",
+    "approximate",
+    "lat",
+    "long",
+    "hasGeometry",
+)
+
 #: The class that names a kind of thing, most specific first.
 CLASS_ORDER = (
     "SmartCity",
@@ -254,12 +283,15 @@ def build_page(
     labels = [o for p in LABELS for o in by_predicate.get(p, [])]
     chosen = pick(labels, langs)
     title = Value(chosen.value, lang=chosen.language) if chosen else Value(document.key, lang="en")
-    types = [link(o) for o in by_predicate.get(RDF_TYPE, [])]
-    rows = [
-        Row(vocab.label(p), vocab.href(p), p, [link(o) for o in objects])
-        for p, objects in by_predicate.items()
-        if p not in SECTIONED
-    ]
+    types = [link(o) for o in sorted(by_predicate.get(RDF_TYPE, []), key=_class_rank)]
+    rows = sorted(
+        (
+            Row(vocab.label(p), vocab.href(p), p, _sorted([link(o) for o in objects]))
+            for p, objects in by_predicate.items()
+            if p not in SECTIONED
+        ),
+        key=_row_rank,
+    )
     point = _point(by_predicate)
     geometries = [
         _geometry(subject, document, link)
@@ -270,17 +302,43 @@ def build_page(
         key=document.key,
         path=local_path(documents.doc_iri(document.key), base),
         title=title,
-        names=[literal(o) for o in labels],
+        names=[literal(o) for o in sorted(labels, key=_label_rank)],
         types=types,
         descriptions=[literal(o) for o in by_predicate.get(DCTERMS + "description", [])],
         rows=rows,
-        sources=[link(o) for o in by_predicate.get(DCTERMS + "source", [])],
-        identities=[identity(o) for o in by_predicate.get(OWL_SAME_AS, [])],
+        sources=_sorted([link(o) for o in by_predicate.get(DCTERMS + "source", [])]),
+        identities=_sorted([identity(o) for o in by_predicate.get(OWL_SAME_AS, [])]),
         groups=_groups(document, documents, vocab, link),
         geometries=geometries,
         point=point,
         kind=kind_of([o.value for o in by_predicate.get(RDF_TYPE, [])], vocab),
     )
+
+
+def _local(iri: str) -> str:
+    return iri.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+
+
+def _class_rank(term) -> tuple[int, str]:
+    name = _local(term.value)
+    return (CLASS_ORDER.index(name) if name in CLASS_ORDER else len(CLASS_ORDER), term.value)
+
+
+def _row_rank(row: Row) -> tuple[int, int, str]:
+    name = _local(row.iri)
+    if name == "identifier":
+        return (2, 0, "")
+    if name in PROPERTY_ORDER:
+        return (0, PROPERTY_ORDER.index(name), "")
+    return (1, 0, row.label.casefold())
+
+
+def _label_rank(term: ox.Literal) -> tuple[bool, str, str]:
+    return (term.language != "en", term.language or "", term.value)
+
+
+def _sorted(values: list[Value]) -> list[Value]:
+    return sorted(values, key=lambda v: (v.text.casefold(), v.lang or ""))
 
 
 def literal(term: ox.Literal) -> Value:
