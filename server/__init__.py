@@ -20,11 +20,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(settings.resolve(test_config))
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
-    from . import errors, health, linkeddata, pages, state
+    from . import errors, health, linkeddata, pages, state, vocab
 
     state.init_app(app)
     errors.init_app(app)
     app.register_blueprint(health.bp)
     linkeddata.init_app(app)
     pages.init_app(app)
+    vocab.init_app(app)
     return app
