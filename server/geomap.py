@@ -294,18 +294,19 @@ COUNTRY_CODES = {"denmark": "DK", "norway": "NO", "sweden": "SE", "finland": "FI
 
 
 def place_map(page) -> Markup | None:
-    """A small map for a place: a marker for a city, the outline for a country."""
-    if page.point is not None:
-        lon, lat = page.point
-        return svg(
-            [Marker(lon, lat, page.title.text)],
-            title=f"Map: {page.title.text}",
-            labels=False,
-            css_class="map small",
-            radius=10,
-        )
+    """A small map for a place: a city's marker, a living lab's city, a country's outline with
+    its member cities."""
+    highlight = None
     if page.kind == "Country":
-        code = COUNTRY_CODES.get(page.key.split("/", 1)[1])
-        if code:
-            return svg([], title=f"Map: {page.title.text}", highlight=code, css_class="map small")
-    return None
+        highlight = COUNTRY_CODES.get(page.key.split("/", 1)[1])
+    if not page.places and highlight is None:
+        return None
+    markers = [Marker(p.lon, p.lat, p.label, p.href) for p in page.places]
+    return svg(
+        markers,
+        title=f"Map: {page.map_caption or page.title.text}",
+        highlight=highlight,
+        labels=len(markers) > 1,
+        css_class="map small",
+        radius=10 if len(markers) == 1 else 6,
+    )

@@ -234,6 +234,14 @@ class Geometry:
 
 
 @dataclass
+class Place:
+    label: str
+    href: str | None
+    lon: float
+    lat: float
+
+
+@dataclass
 class ThingPage:
     iri: str
     key: str
@@ -247,8 +255,10 @@ class ThingPage:
     identities: list[Value]
     groups: list[Group]
     geometries: list[Geometry]
-    point: tuple[float, float] | None  #: (longitude, latitude) for the map
+    point: tuple[float, float] | None  #: (longitude, latitude) of the thing itself
     kind: str | None  #: the local name of the most specific class (``SmartCity``...)
+    places: list[Place] = field(default_factory=list)  #: what the small map marks
+    map_caption: str = ""
 
 
 def build_page(
@@ -297,6 +307,8 @@ def build_page(
         _geometry(subject, document, link)
         for subject in sorted({t.subject.value for t in document.own} - {iri})
     ]
+    kind = kind_of([o.value for o in by_predicate.get(RDF_TYPE, [])], vocab)
+    places, caption = _places(document, documents, vocab, title, point, kind, link)
     return ThingPage(
         iri=iri,
         key=document.key,
@@ -311,7 +323,9 @@ def build_page(
         groups=_groups(document, documents, vocab, link),
         geometries=geometries,
         point=point,
-        kind=kind_of([o.value for o in by_predicate.get(RDF_TYPE, [])], vocab),
+        kind=kind,
+        places=places,
+        map_caption=caption,
     )
 
 
@@ -383,6 +397,52 @@ def _point(by_predicate: dict[str, list]) -> tuple[float, float] | None:
         return float(long[0].value), float(lat[0].value)
     except ValueError:
         return None
+
+
+def _point_of(documents: Documents, iri: str) -> tuple[float, float] | None:
+    document = documents.get(iri)
+    if document is None:
+        return None
+    values: dict[str, list] = {}
+    for triple in document.own:
+        if triple.subject.value == iri:
+            values.setdefault(triple.predicate.value, []).append(triple.object)
+    return _point(values)
+
+
+def _places(document, documents, vocab, title, point, kind, link) -> tuple[list[Place], str]:
+    """What a place's small map marks: the city itself; a living lab's city; a country's
+    member cities (their coordinates are in their own documents, linked from the page)."""
+    if point is not None:
+        lon, lat = point
+        return [
+            Place(title.text, None, lon, lat)
+        ], f"Location of {title.text} ({lat}° N, {lon}° E)."
+    if kind == "LivingLab":
+        city = vocab.ontology + "city"
+        places = []
+        for triple in document.own:
+            if triple.subject.value == document.iri and triple.predicate.value == city:
+                where = _point_of(documents, triple.object.value)
+                if where is not None:
+                    shown = link(triple.object)
+                    places.append(Place(shown.text, shown.href, *where))
+        names = ", ".join(p.label for p in places)
+        return places, f"{title.text} is in {names}." if places else ""
+    if kind == "Country":
+        country = vocab.ontology + "country"
+        member = vocab.ontology + "SmartCity"
+        places = []
+        for triple in document.inbound:
+            source = triple.subject.value
+            if triple.predicate.value == country and member in documents.types.get(source, []):
+                where = _point_of(documents, source)
+                if where is not None:
+                    shown = link(triple.subject)
+                    places.append(Place(shown.text, shown.href, *where))
+        places.sort(key=lambda p: p.label)
+        return places, f"{title.text} and its member cities."
+    return [], ""
 
 
 def _geometry(subject: str, document: Document, link) -> Geometry:

@@ -89,7 +89,9 @@ def init_app(app: Flask) -> None:
     }
     app.register_blueprint(bp)
     if not app.testing:  # a served app documents its ontology at start-up, not on a request
-        ontology_html(app.extensions["nscn.vocab"]["ontology"])
+        with app.test_request_context("/"):
+            for name, make in (("ontology", ontology_html), ("shapes", shapes_html)):
+                app.extensions["nscn.vocab"][name].html(make)
 
 
 def _published(name: str) -> Published:

@@ -143,6 +143,12 @@ def test_places_have_a_small_map(site):
     assert 'data-country="NO"' in city
     country = client.get("/doc/country/iceland.html").get_data(as_text=True)
     assert 'class="land member highlight" data-country="IS"' in country
+    norway = client.get("/doc/country/norway.html").get_data(as_text=True)
+    for city in ("bergen", "oslo", "stavanger", "tromso", "trondheim", "kristiansand"):
+        assert f'<a href="/id/city/{city}" class="place">' in norway
+    lab = client.get("/doc/lab/aarhus-city-lab.html").get_data(as_text=True)
+    assert '<a href="/id/city/aarhus" class="place">' in lab
+    assert "Aarhus City Lab is in Aarhus." in lab
     case = client.get("/doc/case/nordic-urban-living-labs.html").get_data(as_text=True)
     assert "<svg" not in case
 
