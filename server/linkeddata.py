@@ -96,7 +96,10 @@ def thing(key: str) -> Response:
         return redirect(local_path(documents.aliases[iri], documents.base), 301)
     if iri not in documents.documents:
         raise _unknown(iri)
-    return redirect(local_path(documents.doc_iri(key), documents.base), 303)
+    target = local_path(documents.doc_iri(key), documents.base)
+    response = redirect(target, 303)
+    response.headers["Link"] = f'<{target}>; rel="describedby"'
+    return response
 
 
 @bp.get("/doc/<path:name>")
@@ -138,7 +141,9 @@ def document(name: str) -> Response:
         for other in offers
         if other is not fmt
     )
-    return response
+    # RFC 9110 §13: a strong validator, so clients and caches can revalidate with a 304
+    response.add_etag()
+    return response.make_conditional(request)
 
 
 def alternates(path: str) -> list[tuple[formats.Format, str]]:

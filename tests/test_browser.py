@@ -46,8 +46,10 @@ def browser() -> Iterator[Browser]:
 class Visit:
     """A page whose console errors, page errors and off-host requests are recorded."""
 
-    def __init__(self, browser: Browser, server: str, locale: str = "en-GB") -> None:
-        self.context = browser.new_context(locale=locale)
+    def __init__(
+        self, browser: Browser, server: str, locale: str = "en-GB", javascript: bool = True
+    ) -> None:
+        self.context = browser.new_context(locale=locale, java_script_enabled=javascript)
         self.errors: list[str] = []
         self.offsite: list[str] = []
         host = urlsplit(server).netloc
@@ -170,6 +172,48 @@ def test_other_pages_load_cleanly(visit, path):
     visit.open(path)
     assert visit.page.locator("h1").first.is_visible()
     visit.assert_clean()
+
+
+ACCESSIBILITY = """() => {
+  const problems = [];
+  if (!document.documentElement.lang) problems.push("html has no lang");
+  if (document.querySelectorAll("h1").length !== 1) problems.push("not exactly one h1");
+  for (const a of document.querySelectorAll("a[href]")) {
+    const name = (a.textContent || a.getAttribute("aria-label") || a.title || "").trim();
+    if (!name) problems.push("link without text: " + a.getAttribute("href"));
+  }
+  for (const svg of document.querySelectorAll("svg")) {
+    if (svg.getAttribute("role") !== "img" || !svg.getAttribute("aria-label"))
+      problems.push("svg without role=img and aria-label");
+  }
+  for (const img of document.querySelectorAll("img")) {
+    if (!img.hasAttribute("alt")) problems.push("img without alt");
+  }
+  return problems;
+}"""
+
+
+@pytest.mark.parametrize(
+    "path", ["/", "/doc/city/aarhus", "/doc/country/finland", "/doc/lab/aarhus-city-lab", "/shapes"]
+)
+def test_pages_meet_basic_accessibility_checks(visit, path):
+    visit.open(path)
+    assert visit.page.evaluate(ACCESSIBILITY) == []
+    visit.assert_clean()
+
+
+def test_pages_are_readable_without_javascript(browser, live_server):
+    plain = Visit(browser, live_server, javascript=False)
+    try:
+        plain.open("/id/city/aarhus")
+        assert plain.page.locator("h1").inner_text() == "Aarhus"
+        assert plain.page.locator('a[href="/id/lab/aarhus-city-lab"]').first.is_visible()
+        assert plain.page.locator("svg.map.small circle.marker").is_visible()
+        plain.open("/")
+        assert plain.page.locator("svg.map a.place circle.marker").count() == 14
+        plain.assert_clean()
+    finally:
+        plain.close()
 
 
 def test_ontology_term_anchor_lands_on_the_term(visit):

@@ -224,3 +224,18 @@ def test_alias_and_errors_over_http(live_server):
     )
     assert refused.status_code == 406
     assert refused.headers["Content-Type"].startswith("application/problem+json")
+
+
+def test_the_303_names_the_document_that_describes_the_thing(client):
+    response = client.get("/id/lab/aarhus-city-lab")
+    assert response.headers["Link"] == '</doc/lab/aarhus-city-lab>; rel="describedby"'
+
+
+@pytest.mark.parametrize("suffix", ["", ".ttl", ".html"])
+def test_documents_can_be_revalidated(client, suffix):
+    first = client.get(f"/doc/city/aarhus{suffix}")
+    etag = first.headers["ETag"]
+    again = client.get(f"/doc/city/aarhus{suffix}", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.data == b""
+    other = client.get("/doc/city/aarhus.nt", headers={"If-None-Match": etag})
+    assert other.status_code == 200
