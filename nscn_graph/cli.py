@@ -24,7 +24,8 @@ exit status: 0 conforms, 1 violations (the report names file, subject, path, mes
 2 unreadable or unparseable input (file:line:column: what is wrong)""",
     "build": """example:
   nscn-graph build --out dist
-  # validates, then writes dist/dumps/nscn-graph-VERSION.{ttl,nt.gz,jsonld}""",
+  # validates, then writes dist/dumps/nscn-graph-VERSION.{ttl,nt.gz,jsonld},
+  # dist/dumps/SHA256SUMS, dist/void.ttl (VoID) and dist/catalog.ttl (DCAT-AP 3)""",
     "query": """examples:
   nscn-graph query 'SELECT ?city ?label WHERE { ?city a nscn:SmartCity ; rdfs:label ?label }'
   nscn-graph query @queries/labs.rq --format csv
@@ -75,7 +76,7 @@ def parser() -> argparse.ArgumentParser:
         "--format", choices=("text", "json"), default="text", help="report format (default: text)"
     )
 
-    p = command("build", "Validate, then write the dumps.")
+    p = command("build", "Validate, then write the dumps and the dataset descriptions.")
     p.add_argument(
         "--out",
         type=Path,
@@ -149,13 +150,21 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from .build import build
+    from .build import CATALOG_FILE, CHECKSUMS, VOID_FILE, build
+    from .settings import resolve
 
     root = _root()
-    report, dumps = build(paths.data_files(root), args.out, shapes=paths.shapes_file(root))
+    report, dumps = build(
+        paths.data_files(root),
+        args.out,
+        shapes=paths.shapes_file(root),
+        links=resolve()["PUBLIC_URL"],
+    )
     print(report.to_text())
     for dump in dumps:
         print(f"wrote {dump.path} ({dump.size} bytes)")
+    for name in (f"dumps/{CHECKSUMS}", VOID_FILE, CATALOG_FILE):
+        print(f"wrote {args.out / name}")
     return EXIT_OK
 
 

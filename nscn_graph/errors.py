@@ -126,6 +126,18 @@ class StoreUnavailable(NscnError):
     __init__ = _kind(502, "Store unavailable")
 
 
+class ValidationTimeout(NscnError):
+    """A validation that did not finish within its time limit (``/validate``)."""
+
+    __init__ = _kind(503, "Validation timed out")
+
+
+class Busy(NscnError):
+    """The server is already doing as much of this work as it allows at once."""
+
+    __init__ = _kind(503, "Service busy")
+
+
 class ResultTooLarge(NscnError):
     """A query whose result is larger than the endpoint serves (the client can page it)."""
 

@@ -40,6 +40,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DIST", "dist", "folder where `nscn-graph build` writes dumps and descriptions"),
     Setting("WORKERS", 2, "WSGI worker processes for `serve`", int),
     Setting("THREADS", 4, "threads per WSGI worker for `serve`", int),
+    Setting("VALIDATE_MAX_BYTES", 5_000_000, "largest document `/validate` accepts (bytes)", int),
+    Setting("VALIDATE_MAX_TRIPLES", 100_000, "most triples `/validate` checks in a document", int),
+    Setting("VALIDATE_TIMEOUT", 30.0, "seconds a `/validate` validation may run", float),
+    Setting("VALIDATE_CONCURRENCY", 2, "validations a worker process runs at once", int),
     Setting("SPARQL_TIMEOUT", 10.0, "seconds a SPARQL query may run before it is stopped", float),
     Setting(
         "SPARQL_QUERY_WORKERS",
