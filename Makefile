@@ -5,12 +5,13 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: run test lint build validate clean linked-assets browser
+.PHONY: run test lint build validate clean linked-assets browser vendor-yasgui bench-sparql
 
 $(BIN)/nscn-graph: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(MAKE) vendor-yasgui
 	touch $@
 
 validate: $(BIN)/nscn-graph
@@ -19,10 +20,10 @@ validate: $(BIN)/nscn-graph
 build: $(BIN)/nscn-graph linked-assets
 	$(BIN)/nscn-graph build --out dist
 
-run: build
+run: build vendor-yasgui
 	$(BIN)/nscn-graph serve --host $(HOST) --port $(PORT)
 
-test: $(BIN)/nscn-graph linked-assets browser
+test: $(BIN)/nscn-graph linked-assets browser vendor-yasgui
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
@@ -53,3 +54,22 @@ browser:
 
 clean:
 	rm -rf $(VENV) dist build *.egg-info
+
+# The SPARQL query editor (YASGUI) comes from npm at build time and ships in the package:
+# frontend/package-lock.json pins it; the files land in server/static/vendor/ (git-ignored).
+YASGUI := server/static/vendor/yasgui
+vendor-yasgui: $(YASGUI)/yasgui.min.js
+
+$(YASGUI)/yasgui.min.js: frontend/package.json frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund --ignore-scripts
+	mkdir -p $(YASGUI)
+	cp frontend/node_modules/@zazuko/yasgui/build/yasgui.min.js \
+	   frontend/node_modules/@zazuko/yasgui/build/yasgui.min.css $(YASGUI)/
+	cp frontend/node_modules/@zazuko/yasgui/LICENSE $(YASGUI)/LICENSE 2>/dev/null || true
+	touch $@
+
+# Benchmark of /sparql against a minimal Flask + pyoxigraph endpoint, Oxigraph server and
+# rdflib-endpoint (not a test; prints a table). BENCH_ARGS="--triples 1000000 --rounds 5"
+bench-sparql: $(BIN)/nscn-graph
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	$(BIN)/python bench/sparql_bench.py $(BENCH_ARGS)

@@ -136,3 +136,9 @@ class Busy(NscnError):
     """The server is already doing as much of this work as it allows at once."""
 
     __init__ = _kind(503, "Service busy")
+
+
+class ResultTooLarge(NscnError):
+    """A query whose result is larger than the endpoint serves (the client can page it)."""
+
+    __init__ = _kind(422, "Result too large")

@@ -44,6 +44,23 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("VALIDATE_MAX_TRIPLES", 100_000, "most triples `/validate` checks in a document", int),
     Setting("VALIDATE_TIMEOUT", 30.0, "seconds a `/validate` validation may run", float),
     Setting("VALIDATE_CONCURRENCY", 2, "validations a worker process runs at once", int),
+    Setting("SPARQL_TIMEOUT", 10.0, "seconds a SPARQL query may run before it is stopped", float),
+    Setting(
+        "SPARQL_QUERY_WORKERS",
+        0,
+        "query worker processes per WSGI worker (0: as many as THREADS)",
+        int,
+    ),
+    Setting(
+        "SPARQL_FAST_PATH",
+        0.05,
+        "a query that once ran in a worker within this many seconds runs in the web thread "
+        "from then on (0: always in a worker)",
+        float,
+    ),
+    Setting("SPARQL_MAX_BODY", 1_048_576, "largest /sparql request body, in bytes", int),
+    Setting("SPARQL_MAX_QUERY", 100_000, "longest SPARQL query, in characters", int),
+    Setting("SPARQL_MAX_RESULT", 50_000_000, "largest serialised SPARQL result, in bytes", int),
 )
 
 

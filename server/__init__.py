@@ -20,10 +20,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(settings.resolve(test_config))
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
-    from . import context, errors, health, linkeddata, pages, state, vocab
+    from . import context, errors, health, linkeddata, pages, sparql, state, vocab
 
     state.init_app(app)
     errors.init_app(app)
+    sparql.init_app(app)
 
     from . import descriptions, dumps, validation  # publishing: dumps, VoID, DCAT-AP, /validate
 
@@ -35,6 +36,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(dumps.bp)
     app.register_blueprint(descriptions.bp)
     app.register_blueprint(validation.bp)
+    app.register_blueprint(sparql.bp)
     linkeddata.init_app(app)
     pages.init_app(app)
     vocab.init_app(app)

@@ -40,5 +40,7 @@ def serve(*, host: str, port: int, overrides: Mapping[str, Any] | None = None) -
         "accesslog": "-",
         "errorlog": "-",
         "timeout": 60,
+        # SPARQL queries sent by GET make long request lines: allow gunicorn's largest
+        "limit_request_line": 8190,
     }
     _Server(options, {k: v for k, v in (overrides or {}).items() if v is not None}).run()

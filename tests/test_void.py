@@ -161,10 +161,6 @@ def test_void_over_http(live_server):
         assert requests.head(str(dump), timeout=10).status_code == 200
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="/sparql is built on the issue-sparql branch; remove this marker when it is merged",
-)
 def test_void_triples_equal_the_count_on_the_sparql_endpoint(client):
     response = client.get(
         "/sparql",
