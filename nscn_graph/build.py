@@ -41,15 +41,24 @@ def dump_name(suffix: str, version: str = __version__) -> str:
     return f"nscn-graph-{version}.{suffix}"
 
 
-def build(files: list[Path], out: Path, *, shapes: Path | None = None) -> tuple[Report, list[Dump]]:
-    """Validate ``files``; if they conform, write the dumps to ``out/dumps``."""
+def build(
+    files: list[Path], out: Path, *, shapes: Path | None = None, store_dir: Path | None = None
+) -> tuple[Report, list[Dump]]:
+    """Validate ``files``; if they conform, write the dumps to ``out/dumps`` and, given
+    ``store_dir``, a persistent on-disk store there (:func:`nscn_graph.stores.write_persistent`).
+    """
     loaded = load(files)
     report = validate_loaded(loaded, shapes=shapes)
     if not report.conforms:
         error = ValidationFailed(f"{len(report.violations)} violation(s): nothing was written")
         error.report = report
         raise error
-    return report, write_dumps(loaded, out)
+    dumps = write_dumps(loaded, out)
+    if store_dir is not None:
+        from .stores import write_persistent
+
+        write_persistent(loaded.triples(), store_dir)
+    return report, dumps
 
 
 def write_dumps(loaded: LoadedGraph, out: Path) -> list[Dump]:
