@@ -69,3 +69,12 @@ def rewrite_from(sparql: str, empty: str) -> tuple[str, bool]:
         last = tokens[j].end()
     out.append(sparql[last:])
     return "".join(out), found
+
+
+def mentions(sparql: str, keyword: str) -> bool:
+    """Whether ``keyword`` (such as ``SERVICE``) is used as a keyword in ``sparql``: not in a
+    string, an IRI, a comment, a variable or a prefixed name."""
+    keyword = keyword.upper()
+    return any(
+        m.lastgroup == "name" and m.group().upper() == keyword for m in _TOKEN.finditer(sparql)
+    )

@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING
 import pyoxigraph as ox
 
 from . import __version__
-from .dataset import scope_dataset
-from .errors import InputError, NscnError, StoreTimeout, StoreUnavailable
+from .dataset import mentions, scope_dataset
+from .errors import Forbidden, InputError, NscnError, StoreTimeout, StoreUnavailable
 from .namespaces import PREFIXES, sparql_prologue
 from .store import QueryResult, query_syntax_error
 
@@ -147,6 +147,8 @@ class SparqlStore:
         prefixes: dict[str, str] | None = None,
     ) -> QueryResult | RemoteTriples:
         prefixes = prefixes or PREFIXES
+        if mentions(sparql, "SERVICE"):  # the store would fetch it: federation is refused
+            raise Forbidden("SERVICE (federated query) is not allowed on this endpoint")
         form = query_form(sparql, prefixes=prefixes)
         # Our data has no named graph, as in the embedded store: GRAPH ?g matches nothing.
         text, dataset = scope_dataset(
@@ -221,9 +223,21 @@ class SparqlStore:
         self.update(f"DROP SILENT GRAPH <{self.graph}>")
         has_blank = any(isinstance(t, ox.BlankNode) for tr in triples for t in tr)
         size = len(triples) if has_blank else INSERT_BATCH  # blank nodes: one request
-        for start in range(0, len(triples), max(size, 1)):
+        start = 0
+        while start < len(triples):
             chunk = ox.serialize(triples[start : start + size], format=ox.RdfFormat.N_TRIPLES)
-            self.update(f"INSERT DATA {{ GRAPH <{self.graph}> {{\n{chunk.decode('utf-8')}}} }}")
+            text = f"INSERT DATA {{ GRAPH <{self.graph}> {{\n{chunk.decode('utf-8')}}} }}"
+            try:
+                self.update(text)
+            except StoreUnavailable as exc:
+                # A store that limits the size of a request (Virtuoso: 10 000 lines of SQL)
+                # answers 400 or 413: send smaller batches.
+                too_big = any(f"answered HTTP {n} " in exc.detail for n in (400, 413))
+                if not too_big or size <= 100 or has_blank:
+                    raise
+                size //= 4
+                continue
+            start += size
         return "SPARQL Update"
 
     def update(self, sparql_update: str) -> None:

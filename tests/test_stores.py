@@ -22,7 +22,13 @@ from rdflib.compare import isomorphic
 from storeservers import GRAPH, free_port
 
 from nscn_graph import paths
-from nscn_graph.errors import InputError, QuerySyntaxError, StoreTimeout, StoreUnavailable
+from nscn_graph.errors import (
+    Forbidden,
+    InputError,
+    QuerySyntaxError,
+    StoreTimeout,
+    StoreUnavailable,
+)
 from nscn_graph.load import to_rdflib
 from nscn_graph.store import EmbeddedStore
 from nscn_graph.stores import (
@@ -441,9 +447,36 @@ def test_other_graphs_of_the_store_stay_out(loaded):
 
 
 @pytest.mark.stores
+def test_loading_through_sparql_update_without_graph_store_protocol(loaded, embedded):
+    """A store named with update= and no gsp=: DROP SILENT GRAPH, then INSERT DATA batches."""
+    other = "https://example.org/by-update"
+    query_url = parse_spec(loaded.spec).query_url
+    spec = f"sparql+{query_url}?update={loaded.update_url}&graph={other}"
+    try:
+        for _ in range(2):
+            done = load_into(spec, embedded.triples(), environ=loaded.environ())
+            assert "SPARQL Update" in done
+        store = open_store(spec, environ=loaded.environ())
+        assert len(store) == len(embedded)
+        assert answer(store, QUERIES["per-class"]) == answer(embedded, QUERIES["per-class"])
+    finally:
+        loaded.update(f"DROP SILENT GRAPH <{other}>")
+
+
+def test_a_remote_store_never_runs_service(misbehaving):
+    store = open_store(f"sparql+{misbehaving}/error")
+    with pytest.raises(Forbidden, match="SERVICE"):
+        store.query("ASK { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }")
+
+
+@pytest.mark.stores
 def test_wrong_credentials_are_a_502_that_says_so(loaded):
-    if not loaded.credentials:
-        pytest.skip("this store asks for no credentials")
+    if not loaded.credentials:  # sent only when a store asks: harmless to one that does not
+        store = open_store(
+            loaded.spec, environ={"NSCN_STORE_USER": "u", "NSCN_STORE_PASSWORD": "p"}
+        )
+        assert bool(store.query("ASK { ?s ?p ?o }"))
+        return
     store = open_store(
         loaded.spec, environ={"NSCN_STORE_USER": "dba", "NSCN_STORE_PASSWORD": "wrong"}
     )
