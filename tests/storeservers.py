@@ -5,6 +5,7 @@ package ``virtuoso-opensource``, configured in a temporary folder). Each is stop
 
 from __future__ import annotations
 
+import re
 import shutil
 import socket
 import subprocess
@@ -162,25 +163,29 @@ MaxQueryExecutionTime = 60
 """
 
 
-def start_virtuoso(folder: Path, *, buffers: int = 170_000) -> Running:
-    """``virtuoso-t -f`` with a fresh database in ``folder`` on two free ports.
-    ``buffers`` are 8 KiB pages of cache (170 000 is about 1.3 GiB, the setting the Virtuoso
-    documentation gives for 2 GB of memory)."""
+def start_virtuoso(folder: Path, *, buffers: int = 170_000, fresh: bool = True) -> Running:
+    """``virtuoso-t -f`` with a fresh database in ``folder`` on two free ports (``fresh=False``:
+    the database and ports already in ``folder``). ``buffers`` are 8 KiB pages of cache
+    (170 000 is about 1.3 GiB, the setting the Virtuoso documentation gives for 2 GB)."""
     command = virtuoso_command()
     if command is None:
         raise FileNotFoundError("virtuoso-t (Debian package virtuoso-opensource) is not installed")
     folder.mkdir(parents=True, exist_ok=True)
-    sql_port, http_port = free_port(), free_port()
     ini = folder / "virtuoso.ini"
-    ini.write_text(
-        VIRTUOSO_INI.format(
-            d=folder,
-            sql_port=sql_port,
-            http_port=http_port,
-            buffers=buffers,
-            dirty=buffers * 3 // 4,
+    if fresh or not ini.exists():
+        sql_port, http_port = free_port(), free_port()
+        ini.write_text(
+            VIRTUOSO_INI.format(
+                d=folder,
+                sql_port=sql_port,
+                http_port=http_port,
+                buffers=buffers,
+                dirty=buffers * 3 // 4,
+            )
         )
-    )
+    else:
+        ports = re.findall(r"ServerPort = 127\.0\.0\.1:(\d+)", ini.read_text())
+        http_port = int(ports[1])
     log = folder / "virtuoso.out"
     process = _spawn([command, "-f", "-c", str(ini)], log, cwd=folder)
     base = f"http://127.0.0.1:{http_port}"
