@@ -12,7 +12,7 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -21,7 +21,8 @@ from . import __version__
 from .describe import Summary, summarise
 from .errors import InputError, StoreUnavailable
 from .namespaces import DEFAULT_BASE
-from .store import EmbeddedStore
+from .planner import Planner, planner_statistics
+from .store import EmbeddedStore, QueryResult
 
 #: The file beside a persistent store's database with the facts computed when it was written.
 STATS_FILE = "nscn-store.json"
@@ -50,6 +51,28 @@ class PersistentStore(EmbeddedStore):
         self._handles: dict[int, ox.Store] = {}
         self._lock = threading.Lock()
         self.stats = _read_stats(self.path)
+        self.planner = Planner.open(self.path, self.stats)
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        default_graph_uris: Sequence[str] = (),
+        named_graph_uris: Sequence[str] = (),
+        prefixes: dict[str, str] | None = None,
+    ) -> QueryResult:
+        """As the embedded store; the shapes :mod:`nscn_graph.planner` knows are answered from
+        the statistics and ordered indexes written with the store."""
+        if self.planner is not None and not default_graph_uris and not named_graph_uris:
+            planned = self.planner.answer(sparql, prefixes)
+            if planned is not None:
+                return planned
+        return super().query(
+            sparql,
+            default_graph_uris=default_graph_uris,
+            named_graph_uris=named_graph_uris,
+            prefixes=prefixes,
+        )
 
     @property
     def store(self) -> ox.Store:  # type: ignore[override]
@@ -107,6 +130,7 @@ def write_persistent(triples: Iterable[ox.Triple], path: Path) -> dict:
         "version": __version__,
         "triples": summary.triples,
         "classes": summary.classes,
+        **planner_statistics(store, staging),
         "written": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "seconds": round(time.monotonic() - started, 3),
     }

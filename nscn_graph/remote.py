@@ -35,6 +35,8 @@ RETRY_DOWN, RETRY_SLOW = 30, 10
 
 #: Triples per SPARQL ``INSERT DATA`` request when a store has no Graph Store Protocol.
 INSERT_BATCH = 10_000
+#: Triples per Graph Store Protocol request.
+GSP_BATCH = 100_000
 
 _EMPTY = ox.Store()  # parses queries (and tells their form) exactly as the embedded store does
 
@@ -205,23 +207,27 @@ class SparqlStore:
         SPARQL 1.1 Update: ``DROP SILENT GRAPH`` then ``INSERT DATA`` in batches.
         """
         triples = list(triples)
+        has_blank = any(isinstance(t, ox.BlankNode) for tr in triples for t in tr)
         if self.spec.gsp_url:
-            body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
-            self._request(
-                "PUT",
-                self.spec.gsp_url,
-                what="load",
-                params={"graph": self.graph},
-                data=body,
-                headers={"Content-Type": "text/turtle; charset=utf-8"},
-            )
-            return "Graph Store Protocol PUT"
+            # PUT replaces the graph; a large graph follows in POSTs (which add), because
+            # stores limit the size of a request body (Oxigraph server, Virtuoso).
+            size = len(triples) if has_blank else GSP_BATCH  # blank nodes: one request
+            for start in range(0, max(len(triples), 1), max(size, 1)):
+                body = ox.serialize(triples[start : start + size], format=ox.RdfFormat.N_TRIPLES)
+                self._request(
+                    "PUT" if start == 0 else "POST",
+                    self.spec.gsp_url,
+                    what="load",
+                    params={"graph": self.graph},
+                    data=body,
+                    headers={"Content-Type": "text/turtle; charset=utf-8"},
+                )
+            return "Graph Store Protocol PUT" + (" and POST" if len(triples) > size else "")
         if not self.spec.update_url:
             raise InputError(
                 "this store specification has no update= (or gsp=) URL to load through"
             )
         self.update(f"DROP SILENT GRAPH <{self.graph}>")
-        has_blank = any(isinstance(t, ox.BlankNode) for tr in triples for t in tr)
         size = len(triples) if has_blank else INSERT_BATCH  # blank nodes: one request
         start = 0
         while start < len(triples):
