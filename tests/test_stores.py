@@ -288,9 +288,10 @@ def test_load_needs_a_store(cli):
     assert result.code == 2 and "--store" in result.err
 
 
-@pytest.mark.http
-def test_live_server_over_the_persistent_store(persistent_dir):
-    """`nscn-graph serve --store oxigraph:DIR` with two gunicorn workers, over real HTTP."""
+def _live(spec: str, env: dict[str, str] | None = None) -> Iterator[str]:
+    """`nscn-graph serve --store SPEC` with two gunicorn workers; yields its URL."""
+    import os
+
     port = free_port()
     process = subprocess.Popen(
         [
@@ -303,9 +304,10 @@ def test_live_server_over_the_persistent_store(persistent_dir):
             "--workers",
             "2",
             "--store",
-            f"oxigraph:{persistent_dir}",
+            spec,
         ],
         cwd=paths.ROOT,
+        env={**os.environ, **(env or {})},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -314,17 +316,31 @@ def test_live_server_over_the_persistent_store(persistent_dir):
         deadline = time.monotonic() + 30
         while True:
             try:
-                health = requests.get(url + "/health", timeout=2)
+                requests.get(url + "/health", timeout=2)
                 break
             except requests.ConnectionError:
                 assert process.poll() is None and time.monotonic() < deadline
                 time.sleep(0.1)
-        assert health.json()["store"] == OXIGRAPH and health.json()["status"] == "ok"
-        for _ in range(6):  # both workers open their own read-only handle
-            assert requests.get(url + "/", timeout=10).status_code == 200
+        yield url
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def _check_live(url: str, kind: str, embedded_page: str) -> None:
+    health = requests.get(url + "/health", timeout=10).json()
+    assert health["store"] == kind and health["status"] == "ok"
+    for _ in range(6):  # both workers, each with its own handle or HTTP session
+        page = requests.get(url + "/", timeout=10)
+        assert page.status_code == 200 and page.text == embedded_page
+
+
+@pytest.mark.http
+def test_live_server_over_the_persistent_store(persistent_dir):
+    """`nscn-graph serve --store oxigraph:DIR`, over real HTTP."""
+    expected = create_app({"TESTING": True}).test_client().get("/").get_data(as_text=True)
+    for url in _live(f"oxigraph:{persistent_dir}"):
+        _check_live(url, OXIGRAPH, expected)
 
 
 # --- real SPARQL 1.1 stores ----------------------------------------------------------------
@@ -405,6 +421,15 @@ def test_server_over_a_remote_store(loaded, embedded, monkeypatch):
     page = app.test_client().get("/").get_data(as_text=True)
     assert page == embedded_app.test_client().get("/").get_data(as_text=True)
     assert_same_answers(app.extensions["nscn"].store, embedded, known=KNOWN.get(loaded.name, set()))
+
+
+@pytest.mark.stores
+@pytest.mark.http
+def test_live_server_over_a_remote_store(loaded):
+    """`nscn-graph serve --store sparql+URL` (credentials from the environment), real HTTP."""
+    expected = create_app({"TESTING": True}).test_client().get("/").get_data(as_text=True)
+    for url in _live(loaded.spec, loaded.environ()):
+        _check_live(url, SPARQL, expected)
 
 
 @pytest.mark.stores
