@@ -542,7 +542,11 @@ class _Misbehaving(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def misbehaving() -> Iterator[str]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Misbehaving)
+    class Quiet(http.server.ThreadingHTTPServer):
+        def handle_error(self, request, client_address):
+            pass  # the slow answer is written after the client gave up: a broken pipe
+
+    server = Quiet(("127.0.0.1", 0), _Misbehaving)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
