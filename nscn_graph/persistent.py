@@ -39,7 +39,7 @@ class PersistentStore(EmbeddedStore):
 
     kind = KIND
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, base: str | None = None) -> None:
         self.path = Path(path)
         database = self.path / DATABASE_DIR
         if not database.is_dir():
@@ -51,6 +51,13 @@ class PersistentStore(EmbeddedStore):
         self._handles: dict[int, ox.Store] = {}
         self._lock = threading.Lock()
         self.stats = _read_stats(self.path)
+        written_for = self.stats.get("base", DEFAULT_BASE)
+        if base is not None and written_for != base:
+            raise InputError(
+                f"this persistent store was written for the base {written_for}, not {base}; "
+                "write it again with that BASE setting",
+                file=str(self.path),
+            )
         self.planner = Planner.open(self.path, self.stats)
 
     def query(
@@ -108,7 +115,7 @@ def _read_stats(path: Path) -> dict:
         return {}
 
 
-def write_persistent(triples: Iterable[ox.Triple], path: Path) -> dict:
+def write_persistent(triples: Iterable[ox.Triple], path: Path, *, base: str = DEFAULT_BASE) -> dict:
     """Write ``triples`` as a new persistent store at ``path``, replacing any store there.
 
     The database is bulk-loaded and optimised in a folder beside ``path``, its statistics
@@ -128,6 +135,7 @@ def write_persistent(triples: Iterable[ox.Triple], path: Path) -> dict:
     summary = summarise(EmbeddedStore(store))
     stats = {
         "version": __version__,
+        "base": base,
         "triples": summary.triples,
         "classes": summary.classes,
         **planner_statistics(store, staging),

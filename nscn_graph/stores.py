@@ -171,7 +171,7 @@ def open_store(
         return EmbeddedStore.from_files(files, base=base)
     if spec.kind == OXIGRAPH:
         assert spec.path is not None
-        return PersistentStore(spec.path)
+        return PersistentStore(spec.path, base=base)
     environ = os.environ if environ is None else environ
     user, password = environ.get(USER_ENV), environ.get(PASSWORD_ENV)
     credentials = (user, password or "") if user else None
@@ -194,7 +194,7 @@ def load_into(
         raise InputError("the embedded store is loaded from the data files; nothing to load into")
     if spec.kind == OXIGRAPH:
         assert spec.path is not None
-        stats = write_persistent(triples, spec.path)
+        stats = write_persistent(triples, spec.path, base=base)
         return f"wrote {stats['triples']} triples to the persistent store {spec.path}"
     store = open_store(spec, base=base, timeout=timeout, environ=environ)
     assert isinstance(store, SparqlStore)

@@ -607,3 +607,8 @@ def test_a_store_that_is_down(tmp_path):
 def test_query_cli_reports_a_store_that_is_down(cli):
     result = cli("query", COUNT, "--store", f"sparql+http://127.0.0.1:{free_port()}/query")
     assert result.code == 2 and "not reachable" in result.err and "Traceback" not in result.err
+
+
+def test_a_persistent_store_serves_only_the_base_it_was_written_for(persistent_dir):
+    with pytest.raises(InputError, match="written for the base https://w3id.org/nscn/"):
+        create_app({"TESTING": True, "STORE": f"oxigraph:{persistent_dir}", "BASE": "https://x/"})
