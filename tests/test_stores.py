@@ -514,13 +514,23 @@ def test_wrong_credentials_are_a_502_that_says_so(loaded):
 # --- a store that is down, slow or answers an error ---------------------------------------
 
 
+_JSON = "application/sparql-results+json"
+
+
 class _Misbehaving(http.server.BaseHTTPRequestHandler):
     def do_POST(self):  # noqa: N802 - http.server's naming
         self.rfile.read(int(self.headers.get("Content-Length", 0)))
         kind = self.path.strip("/")
         if kind == "slow":
             time.sleep(3)
+        if kind == "basic":  # a store behind HTTP Basic authentication (RFC 7617)
+            if self.headers.get("Authorization") == "Basic cmVhZGVyOnNlY3JldA==":  # reader:secret
+                kind = "true"
+            else:
+                kind = "challenge"
         status, body, headers = {
+            "true": (200, b'{"head":{},"boolean":true}', {"Content-Type": _JSON}),
+            "challenge": (401, b"", {"WWW-Authenticate": 'Basic realm="sparql"'}),
             "slow": (200, b"", {}),
             "error": (500, b"Internal: segmentation fault in the optimiser", {}),
             "busy": (503, b"", {"Retry-After": "120"}),
@@ -612,3 +622,13 @@ def test_query_cli_reports_a_store_that_is_down(cli):
 def test_a_persistent_store_serves_only_the_base_it_was_written_for(persistent_dir):
     with pytest.raises(InputError, match="written for the base https://w3id.org/nscn/"):
         create_app({"TESTING": True, "STORE": f"oxigraph:{persistent_dir}", "BASE": "https://x/"})
+
+
+def test_credentials_are_sent_when_a_store_asks_for_basic_authentication(misbehaving):
+    spec = f"sparql+{misbehaving}/basic"
+    good = {"NSCN_STORE_USER": "reader", "NSCN_STORE_PASSWORD": "secret"}
+    assert bool(open_store(spec, environ=good).query("ASK { ?s ?p ?o }"))
+    for environ in ({}, {**good, "NSCN_STORE_PASSWORD": "wrong"}):
+        with pytest.raises(StoreUnavailable, match="refused access") as caught:
+            open_store(spec, environ=environ).query("ASK { ?s ?p ?o }")
+        assert caught.value.status == 502 and "wrong" not in caught.value.detail
