@@ -632,3 +632,14 @@ def test_credentials_are_sent_when_a_store_asks_for_basic_authentication(misbeha
         with pytest.raises(StoreUnavailable, match="refused access") as caught:
             open_store(spec, environ=environ).query("ASK { ?s ?p ?o }")
         assert caught.value.status == 502 and "wrong" not in caught.value.detail
+
+
+def test_load_validates_before_it_writes_anything(cli, tmp_path):
+    folder = tmp_path / "store"
+    invalid = paths.ROOT / "tests" / "shapes" / "S01-invalid-01.ttl"
+    result = cli("load", "--store", f"oxigraph:{folder}", "--data", str(invalid))
+    assert result.code == 1 and "nothing was loaded" in result.err
+    assert not folder.exists()
+    result = cli("load", "--store", f"oxigraph:{folder}")
+    assert result.code == 0 and "persistent store" in result.out
+    assert PersistentStore(folder).stats["triples"] > 1000
