@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: run test lint build validate clean store-servers
+.PHONY: run test lint build validate clean linked-assets browser store-servers
 
 $(BIN)/nscn-graph: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,13 +16,13 @@ $(BIN)/nscn-graph: pyproject.toml
 validate: $(BIN)/nscn-graph
 	$(BIN)/nscn-graph validate
 
-build: $(BIN)/nscn-graph
+build: $(BIN)/nscn-graph linked-assets
 	$(BIN)/nscn-graph build --out dist
 
 run: build
 	$(BIN)/nscn-graph serve --host $(HOST) --port $(PORT)
 
-test: $(BIN)/nscn-graph store-servers
+test: $(BIN)/nscn-graph linked-assets browser store-servers
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
@@ -39,6 +39,27 @@ store-servers:
 	      --no-install-recommends virtuoso-opensource >/dev/null \
 	    || echo "WARNING: virtuoso-opensource could not be installed; its tests will be skipped"; \
 	  else echo "WARNING: virtuoso-t missing and not root; the Virtuoso tests will be skipped"; fi; }
+
+# Front-end assets from npm (package-lock.json), copied into the git-ignored server/static/vendor/:
+# Natural Earth country outlines (world-atlas) for the server-drawn maps.
+VENDOR := server/static/vendor
+ATLAS := $(VENDOR)/world-atlas/countries-50m.json
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+$(ATLAS): node_modules/.package-lock.json
+	mkdir -p $(dir $@)
+	cp node_modules/world-atlas/countries-50m.json node_modules/world-atlas/LICENSE $(dir $@)
+
+linked-assets: $(ATLAS)
+
+# Debian's chromium for the browser tests (Playwright drives it; never `playwright install`),
+# and raptor (rapper) to check the RDF with an independent parser.
+browser:
+	command -v chromium >/dev/null || (apt-get update && apt-get install -y --no-install-recommends chromium)
+	command -v rapper >/dev/null || (apt-get update && apt-get install -y --no-install-recommends raptor2-utils)
 
 clean:
 	rm -rf $(VENV) dist build *.egg-info

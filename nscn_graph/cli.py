@@ -24,7 +24,8 @@ exit status: 0 conforms, 1 violations (the report names file, subject, path, mes
 2 unreadable or unparseable input (file:line:column: what is wrong)""",
     "build": """examples:
   nscn-graph build --out dist
-  # validates, then writes dist/dumps/nscn-graph-VERSION.{ttl,nt.gz,jsonld}
+  # validates, then writes dist/dumps/nscn-graph-VERSION.{ttl,nt.gz,jsonld},
+  # dist/dumps/SHA256SUMS, dist/void.ttl (VoID) and dist/catalog.ttl (DCAT-AP 3)
   nscn-graph build --store-dir dist/store
   # ... and a persistent on-disk store: nscn-graph serve --store oxigraph:dist/store""",
     "query": """examples:
@@ -100,7 +101,7 @@ def parser() -> argparse.ArgumentParser:
         "--format", choices=("text", "json"), default="text", help="report format (default: text)"
     )
 
-    p = command("build", "Validate, then write the dumps.")
+    p = command("build", "Validate, then write the dumps and the dataset descriptions.")
     p.add_argument(
         "--out",
         type=Path,
@@ -202,15 +203,22 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from .build import build
+    from .build import CATALOG_FILE, CHECKSUMS, VOID_FILE, build
+    from .settings import resolve
 
     root = _root()
     report, dumps = build(
-        paths.data_files(root), args.out, shapes=paths.shapes_file(root), store_dir=args.store_dir
+        paths.data_files(root),
+        args.out,
+        shapes=paths.shapes_file(root),
+        links=resolve()["PUBLIC_URL"],
+        store_dir=args.store_dir,
     )
     print(report.to_text())
     for dump in dumps:
         print(f"wrote {dump.path} ({dump.size} bytes)")
+    for name in (f"dumps/{CHECKSUMS}", VOID_FILE, CATALOG_FILE):
+        print(f"wrote {args.out / name}")
     if args.store_dir:
         print(
             f"wrote the persistent store {args.store_dir} (serve --store oxigraph:{args.store_dir})"

@@ -131,3 +131,15 @@ class StoreTimeout(StoreUnavailable):
     """An external store that did not answer in time (504 Gateway Timeout, ``Retry-After``)."""
 
     __init__ = _kind(504, "Store timed out")
+
+
+class ValidationTimeout(NscnError):
+    """A validation that did not finish within its time limit (``/validate``)."""
+
+    __init__ = _kind(503, "Validation timed out")
+
+
+class Busy(NscnError):
+    """The server is already doing as much of this work as it allows at once."""
+
+    __init__ = _kind(503, "Service busy")

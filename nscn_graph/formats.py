@@ -111,3 +111,11 @@ def for_path(path: str, table: tuple[Format, ...] = RDF_FORMATS) -> Format | Non
     extra = {"owl": RDFXML, "xml": RDFXML, "json": JSONLD, "n3": TURTLE}
     suffix = name.rsplit(".", 1)[-1] if "." in name else ""
     return by_extension(suffix, table) or extra.get(suffix)
+
+
+#: A page for people: offered beside the RDF formats wherever a document is negotiated.
+HTML = Format("html", "text/html", "html", "HTML")
+
+#: The forms of a document about a thing (``/doc/…``), in the server's order of preference:
+#: Turtle wins ties and ``*/*``; a browser's ``text/html`` wins on its q-value.
+DOCUMENT_FORMATS: tuple[Format, ...] = (*RDF_FORMATS, HTML)

@@ -58,3 +58,9 @@ def rebase_prefixes(base: str) -> dict[str, str]:
 def sparql_prologue(prefixes: dict[str, str] | None = None) -> str:
     """``PREFIX`` lines for a SPARQL query."""
     return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in (prefixes or PREFIXES).items())
+
+
+# Vocabularies of the dataset descriptions (VoID, DCAT-AP 3).
+SPDX = Namespace("http://spdx.org/rdf/terms#")
+VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")

@@ -52,6 +52,10 @@ SETTINGS: tuple[Setting, ...] = (
         "seconds to wait for a remote SPARQL store's answer before a 504",
         float,
     ),
+    Setting("VALIDATE_MAX_BYTES", 5_000_000, "largest document `/validate` accepts (bytes)", int),
+    Setting("VALIDATE_MAX_TRIPLES", 100_000, "most triples `/validate` checks in a document", int),
+    Setting("VALIDATE_TIMEOUT", 30.0, "seconds a `/validate` validation may run", float),
+    Setting("VALIDATE_CONCURRENCY", 2, "validations a worker process runs at once", int),
 )
 
 

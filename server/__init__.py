@@ -20,10 +20,22 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(settings.resolve(test_config))
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
-    from . import errors, health, pages, state
+    from . import context, errors, health, linkeddata, pages, state, vocab
 
     state.init_app(app)
     errors.init_app(app)
+
+    from . import descriptions, dumps, validation  # publishing: dumps, VoID, DCAT-AP, /validate
+
+    dumps.init_app(app)
+    descriptions.init_app(app)
+    validation.init_app(app)
     app.register_blueprint(health.bp)
-    app.register_blueprint(pages.bp)
+    app.register_blueprint(context.bp)
+    app.register_blueprint(dumps.bp)
+    app.register_blueprint(descriptions.bp)
+    app.register_blueprint(validation.bp)
+    linkeddata.init_app(app)
+    pages.init_app(app)
+    vocab.init_app(app)
     return app

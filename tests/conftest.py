@@ -22,10 +22,34 @@ from server import create_app
 ROOT = paths.ROOT
 
 
+def shared_reference(name: str) -> Path:
+    """``shared/reference/NAME`` beside the clone (CI) or above a worktree. Missing reference
+    material fails the test that needs it: it never passes silently."""
+    for parent in ROOT.parents:
+        candidate = parent / "shared" / "reference" / name
+        if candidate.exists():
+            return candidate
+    pytest.fail(f"reference material missing: expected shared/reference/{name} beside the repo")
+
+
 @pytest.fixture(scope="session")
 def bundled():
     """The bundled data, loaded once for the session (read-only)."""
     return load(paths.data_files())
+
+
+@pytest.fixture(scope="session", autouse=True)
+def dist(tmp_path_factory, bundled) -> Iterator[Path]:
+    """The dumps and descriptions, built once for the session into a temporary ``DIST`` (which
+    the app and the live server find through ``NSCN_DIST``)."""
+    from nscn_graph.build import write_dumps
+    from nscn_graph.store import EmbeddedStore
+
+    out = tmp_path_factory.mktemp("dist")
+    write_dumps(EmbeddedStore(bundled.store), out, files=paths.data_files())
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("NSCN_DIST", str(out))
+        yield out
 
 
 @pytest.fixture()

@@ -83,3 +83,12 @@ def test_live_server_over_http(live_server):
     assert page.headers["Server"].startswith("gunicorn")
     health = requests.get(live_server + "/health", timeout=10).json()
     assert health["status"] == "ok"
+
+
+def test_published_json_ld_context_expands_a_dump_term(client):
+    response = client.get("/context.jsonld")
+    assert response.status_code == 200
+    assert response.mimetype == "application/ld+json"
+    context = response.get_json()["@context"]
+    assert context["city"] == "https://w3id.org/nscn/id/city/"
+    assert context["nscn"] == "https://w3id.org/nscn/ontology#"

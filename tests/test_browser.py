@@ -1,0 +1,264 @@
+"""Pages in a real headless browser: Debian's chromium driven by Playwright, against the live
+server (gunicorn). Requests to any other host are refused and recorded, as on a machine with no
+internet: the pages must not need them.
+
+Deselect with ``-m 'not browser'``. Chromium comes from Debian (``make browser``), never from
+``playwright install``; if it cannot be found these tests are skipped, loudly.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import rdflib
+import requests
+
+CHROMIUM = shutil.which("chromium") or (
+    "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
+)
+if CHROMIUM is None:
+    pytest.skip(
+        "BROWSER TESTS SKIPPED: Debian chromium not found; install it with `make browser` "
+        "(apt-get install chromium)",
+        allow_module_level=True,
+    )
+
+from playwright.sync_api import Browser, Page, sync_playwright  # noqa: E402
+
+pytestmark = [pytest.mark.browser, pytest.mark.http]
+
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+BASE = "https://w3id.org/nscn/"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        yield browser
+        browser.close()
+
+
+class Visit:
+    """A page whose console errors, page errors and off-host requests are recorded."""
+
+    def __init__(
+        self, browser: Browser, server: str, locale: str = "en-GB", javascript: bool = True
+    ) -> None:
+        self.context = browser.new_context(locale=locale, java_script_enabled=javascript)
+        self.errors: list[str] = []
+        self.offsite: list[str] = []
+        host = urlsplit(server).netloc
+        self.server = server
+
+        def route(route):
+            if urlsplit(route.request.url).netloc == host:
+                route.continue_()
+            else:
+                self.offsite.append(route.request.url)
+                route.abort()
+
+        self.context.route("**/*", route)
+        self.page: Page = self.context.new_page()
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+    def open(self, path: str):
+        response = self.page.goto(self.server + path, wait_until="load")
+        assert response is not None and response.ok, path
+        return response
+
+    def close(self) -> None:
+        self.context.close()
+
+    def assert_clean(self) -> None:
+        assert self.errors == []
+        assert self.offsite == []
+
+
+@pytest.fixture()
+def visit(browser, live_server) -> Iterator[Visit]:
+    opened = Visit(browser, live_server)
+    yield opened
+    opened.close()
+
+
+def test_landing_page_draws_the_map_without_errors(visit):
+    visit.open("/")
+    page = visit.page
+    assert page.locator("h1").inner_text() == "Nordic Smart City Network knowledge graph"
+    svg = page.locator("svg.map").first
+    box = svg.bounding_box()
+    assert box is not None and box["width"] > 300 and box["height"] > 150
+    markers = page.locator("svg.map a.place circle.marker")
+    assert markers.count() == 14
+    for i in range(markers.count()):
+        assert markers.nth(i).is_visible()
+        marker = markers.nth(i).bounding_box()
+        assert box["x"] <= marker["x"] <= box["x"] + box["width"]
+        assert box["y"] <= marker["y"] <= box["y"] + box["height"]
+    assert page.locator("svg.map path.land.member").count() >= 5
+    visit.assert_clean()
+
+
+def test_a_map_marker_leads_to_the_city_page(visit):
+    visit.open("/")
+    visit.page.locator('svg.map a[href="/id/city/tromso"]').click()
+    visit.page.wait_for_url("**/doc/city/tromso")
+    assert visit.page.locator("h1").inner_text() == "Tromsø"
+    visit.assert_clean()
+
+
+def test_city_page_links_each_of_its_labs_and_cases(visit, live_server):
+    response = visit.open("/id/city/aarhus")
+    assert response.url.endswith("/doc/city/aarhus")
+    page = visit.page
+    assert page.locator("h1").inner_text() == "Aarhus"
+    turtle = requests.get(live_server + "/doc/city/aarhus.ttl", timeout=10).text
+    graph = rdflib.Graph().parse(data=turtle, format="turtle")
+    nscn = rdflib.Namespace(BASE + "ontology#")
+    aarhus = rdflib.URIRef(BASE + "id/city/aarhus")
+    linked = [str(s) for s in graph.subjects(nscn.city, aarhus)]
+    labs = [s for s in linked if "/id/lab/" in s]
+    cases = [s for s in linked if "/id/case/" in s]
+    assert labs and cases
+    for iri in labs + cases:
+        link = page.locator(f'a[href="/{iri[len(BASE) :]}"]').first
+        assert link.is_visible(), iri
+        assert link.inner_text() == english(graph, iri)
+    assert page.locator("svg.map.small circle.marker").is_visible()
+    lab = labs[0]
+    page.locator(f'a[href="/{lab[len(BASE) :]}"]').first.click()
+    page.wait_for_url(f"**/doc/{lab[len(BASE) + 3 :]}")
+    assert page.locator("h1").inner_text() == str(
+        graph.value(rdflib.URIRef(lab), rdflib.RDFS.label)
+    )
+    visit.assert_clean()
+
+
+def english(graph: rdflib.Graph, iri: str) -> str:
+    labels = graph.objects(rdflib.URIRef(iri), rdflib.RDFS.label)
+    return next(str(label) for label in labels if label.language == "en")
+
+
+def test_page_embeds_its_data_for_scrapers(visit):
+    visit.open("/doc/city/oslo")
+    data = visit.page.locator('script[type="application/ld+json"]').text_content()
+    graph = rdflib.Graph().parse(data=data, format="json-ld")
+    assert (rdflib.URIRef(BASE + "id/city/oslo"), None, None) in graph
+    alternates = visit.page.locator('link[rel="alternate"]')
+    assert alternates.count() == 4
+    visit.assert_clean()
+
+
+def test_label_in_the_browsers_language(browser, live_server):
+    danish = Visit(browser, live_server, locale="da-DK")
+    try:
+        danish.open("/id/city/copenhagen")
+        assert danish.page.locator("h1").inner_text() == "København"
+        danish.assert_clean()
+    finally:
+        danish.close()
+
+
+@pytest.mark.parametrize(
+    "path", ["/doc/country/norway", "/doc/case/nordic-urban-living-labs", "/ontology", "/shapes"]
+)
+def test_other_pages_load_cleanly(visit, path):
+    visit.open(path)
+    assert visit.page.locator("h1").first.is_visible()
+    visit.assert_clean()
+
+
+ACCESSIBILITY = """() => {
+  const problems = [];
+  if (!document.documentElement.lang) problems.push("html has no lang");
+  if (document.querySelectorAll("h1").length !== 1) problems.push("not exactly one h1");
+  for (const a of document.querySelectorAll("a[href]")) {
+    const name = (a.textContent || a.getAttribute("aria-label") || a.title || "").trim();
+    if (!name) problems.push("link without text: " + a.getAttribute("href"));
+  }
+  for (const svg of document.querySelectorAll("svg")) {
+    if (svg.getAttribute("role") !== "img" || !svg.getAttribute("aria-label"))
+      problems.push("svg without role=img and aria-label");
+  }
+  for (const img of document.querySelectorAll("img")) {
+    if (!img.hasAttribute("alt")) problems.push("img without alt");
+  }
+  return problems;
+}"""
+
+
+@pytest.mark.parametrize(
+    "path", ["/", "/doc/city/aarhus", "/doc/country/finland", "/doc/lab/aarhus-city-lab", "/shapes"]
+)
+def test_pages_meet_basic_accessibility_checks(visit, path):
+    visit.open(path)
+    assert visit.page.evaluate(ACCESSIBILITY) == []
+    visit.assert_clean()
+
+
+def test_pages_are_readable_without_javascript(browser, live_server):
+    plain = Visit(browser, live_server, javascript=False)
+    try:
+        plain.open("/id/city/aarhus")
+        assert plain.page.locator("h1").inner_text() == "Aarhus"
+        assert plain.page.locator('a[href="/id/lab/aarhus-city-lab"]').first.is_visible()
+        assert plain.page.locator("svg.map.small circle.marker").is_visible()
+        plain.open("/")
+        assert plain.page.locator("svg.map a.place circle.marker").count() == 14
+        plain.assert_clean()
+    finally:
+        plain.close()
+
+
+def test_ontology_term_anchor_lands_on_the_term(visit):
+    visit.open("/ontology#LivingLab")
+    assert visit.page.locator("#LivingLab").is_visible()
+    assert "Living lab" in visit.page.locator("#LivingLab h3").inner_text()
+    visit.assert_clean()
+
+
+def test_query_editor_runs_a_query_and_shows_a_table(visit, live_server):
+    probe = requests.get(live_server + "/sparql", headers={"Accept": "text/html"}, timeout=10)
+    if probe.status_code == 404:
+        pytest.skip("no /sparql query editor on this server yet (it is built on another branch)")
+    visit.open("/sparql")
+    page = visit.page
+    page.locator("button.example").first.click()
+    table = page.locator("#yasgui table")
+    table.first.wait_for(state="visible", timeout=20_000)
+    page.get_by_text("Aarhus").first.wait_for(timeout=20_000)
+    assert table.first.locator("tr").count() > 1
+    visit.assert_clean()
+
+
+def test_landing_example_opens_in_the_query_editor(visit, live_server):
+    probe = requests.get(live_server + "/sparql", headers={"Accept": "text/html"}, timeout=10)
+    if probe.status_code == 404:
+        pytest.skip("no /sparql query editor on this server yet (it is built on another branch)")
+    visit.open("/")
+    link = visit.page.locator("a.run").first
+    navigation_accept = (
+        "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,"
+        "image/apng,*/*;q=0.8,application/signed-exchange;v=b3;q=0.7"
+    )
+    answer = requests.get(
+        live_server + link.get_attribute("href"),
+        headers={"Accept": navigation_accept},
+        timeout=10,
+    )
+    if not answer.headers.get("Content-Type", "").startswith("text/html"):
+        pytest.xfail(
+            "/sparql answers a browser's GET ?query= with results, not with the editor "
+            "pre-filled: the endpoint must give the editor to clients that prefer text/html"
+        )
+    link.click()
+    table = visit.page.locator("#yasgui table")
+    table.first.wait_for(state="visible", timeout=20_000)
+    visit.page.get_by_text("Aarhus").first.wait_for(timeout=20_000)
+    visit.assert_clean()

@@ -1,0 +1,102 @@
+"""The build: dumps that all hold the graph, their checksums, the manifest, stable bytes, and a
+rebuild only when the sources change."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import shutil
+
+import pytest
+import rdflib
+from rdflib.compare import isomorphic
+
+from nscn_graph import formats, paths
+from nscn_graph.build import ensure_built, read_manifest, stable_json_ld, write_dumps
+from nscn_graph.store import EmbeddedStore
+
+PARSERS = {"turtle": "turtle", "n-triples": "nt", "json-ld": "json-ld"}
+
+
+def _dumps(dist):
+    return read_manifest(dist)["dumps"]
+
+
+@pytest.mark.parametrize("suffix", ["ttl", "nt.gz", "jsonld"])
+def test_every_dump_round_trips_to_the_graph(dist, bundled, suffix):
+    entry = next(d for d in _dumps(dist) if d["file"].endswith("." + suffix))
+    data = (dist / "dumps" / entry["file"]).read_bytes()
+    if entry["gzip"]:
+        data = gzip.decompress(data)
+    parsed = rdflib.Graph().parse(data=data, format=PARSERS[entry["format"]])
+    assert len(parsed) == len(bundled)
+    assert isomorphic(parsed, bundled.to_rdflib())
+
+
+def test_dump_size_equals_the_sparql_count(dist, app):
+    store = app.extensions["nscn"].store
+    count = int(next(iter(store.query("SELECT (COUNT(*) AS ?n) { ?s ?p ?o }")))["n"].value)
+    assert read_manifest(dist)["triples"] == count
+
+
+def test_systematic_names_with_the_version(dist):
+    from nscn_graph import __version__
+
+    names = sorted(d["file"] for d in _dumps(dist))
+    assert names == sorted(f"nscn-graph-{__version__}.{s}" for s in ("jsonld", "nt.gz", "ttl"))
+
+
+def test_checksums_file_and_manifest_match_the_files(dist):
+    sums = (dist / "dumps" / "SHA256SUMS").read_text().splitlines()
+    listed = dict(reversed(line.split("  ", 1)) for line in sums)
+    for entry in _dumps(dist):
+        data = (dist / "dumps" / entry["file"]).read_bytes()
+        digest = hashlib.sha256(data).hexdigest()
+        assert entry["sha256"] == digest == listed[entry["file"]]
+        assert entry["bytes"] == len(data)
+
+
+def test_descriptions_are_written_beside_the_dumps(dist):
+    manifest = read_manifest(dist)
+    for name in manifest["descriptions"].values():
+        graph = rdflib.Graph().parse(dist / name, format="turtle")
+        assert len(graph) > 50
+
+
+def test_the_same_sources_give_the_same_bytes(tmp_path, bundled, dist):
+    write_dumps(EmbeddedStore(bundled.store), tmp_path, files=paths.data_files())
+    assert [d["sha256"] for d in _dumps(tmp_path)] == [d["sha256"] for d in _dumps(dist)]
+
+
+def test_stable_json_ld_keeps_lists_in_order():
+    document = {"@graph": [{"@id": "b", "p": [3, 1]}, {"@id": "a", "q": {"@list": [2, 1]}}]}
+    result = json.loads(stable_json_ld(json.dumps(document).encode()))
+    assert result["@graph"] == [{"@id": "a", "q": {"@list": [2, 1]}}, {"@id": "b", "p": [1, 3]}]
+
+
+def test_ensure_built_builds_once_then_only_when_sources_change(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(paths.ROOT / "data", data)
+    files = sorted(data.glob("*.ttl"))
+    out = tmp_path / "dist"
+    first = ensure_built(EmbeddedStore.from_files(files), out, files=files)
+    manifest_file = out / "dumps" / "manifest.json"
+    written = manifest_file.stat().st_mtime_ns
+    assert ensure_built(EmbeddedStore.from_files(files), out, files=files) == first
+    assert manifest_file.stat().st_mtime_ns == written
+    with (data / "themes.ttl").open("a") as extra:
+        extra.write('\n<https://w3id.org/nscn/id/theme/x> <http://purl.org/dc/terms/title> "x" .\n')
+    second = ensure_built(EmbeddedStore.from_files(files), out, files=files)
+    assert second["source"] != first["source"]
+    assert second["triples"] == first["triples"] + 1
+
+
+def test_dump_formats_come_from_the_format_table(dist):
+    for entry in _dumps(dist):
+        assert formats.by_name(entry["format"]).media_type == entry["media_type"]
+
+
+def test_write_dumps_takes_a_loaded_graph_too(tmp_path, bundled, dist):
+    write_dumps(bundled, tmp_path, files=paths.data_files())
+    assert [d["sha256"] for d in _dumps(tmp_path)] == [d["sha256"] for d in _dumps(dist)]

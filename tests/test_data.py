@@ -1,0 +1,133 @@
+"""The bundled data against the sourced reference facts (../shared/reference/nscn-facts.yaml):
+what is high or medium confidence is in the graph, what is low or unverified is not, and every
+described thing carries its source."""
+
+from __future__ import annotations
+
+import unicodedata
+from decimal import Decimal
+
+import pytest
+import yaml
+from conftest import shared_reference
+from rdflib import OWL, RDF, RDFS, Namespace, URIRef
+from rdflib.namespace import DCTERMS, SKOS
+
+ID = Namespace("https://w3id.org/nscn/id/")
+NSCN = Namespace("https://w3id.org/nscn/ontology#")
+GEO = Namespace("http://www.w3.org/2003/01/geo/wgs84_pos#")
+GSP = Namespace("http://www.opengis.net/ont/geosparql#")
+WIKIDATA = "http://www.wikidata.org/entity/"
+GEONAMES = "https://sws.geonames.org/{}/"
+
+
+def _ascii(text: str) -> str:
+    folded = str(text).translate(str.maketrans({"ø": "o", "Ø": "O", "æ": "ae", "Æ": "Ae"}))
+    return unicodedata.normalize("NFKD", folded).encode("ascii", "ignore").decode()
+
+
+def _trusted(confidence) -> bool:
+    """High or medium confidence: goes into the graph. Low / unverified / not found: never."""
+    text = str(confidence or "").lower()
+    return text.startswith(("high", "medium"))
+
+
+@pytest.fixture(scope="module")
+def facts():
+    return yaml.safe_load(shared_reference("nscn-facts.yaml").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def graph(bundled):
+    return bundled.to_rdflib()
+
+
+def test_the_fourteen_founding_members(facts, graph):
+    members = {ID[f"city/{slug}"] for slug in facts["network"]["founding_members"]}
+    assert len(members) == 14
+    assert set(graph.subjects(RDF.type, NSCN.SmartCity)) == members
+    network = ID["organisation/nordic-smart-city-network"]
+    assert set(graph.objects(network, URIRef("http://www.w3.org/ns/org#hasMember"))) == members
+
+
+@pytest.mark.parametrize("index", range(14))
+def test_city_identity_and_location(facts, graph, index):
+    fact = facts["cities"][index]
+    city = ID[f"city/{fact['id']}"]
+    assert graph.value(city, GEO.lat).toPython() == Decimal(str(fact["lat"]))
+    assert graph.value(city, GEO.long).toPython() == Decimal(str(fact["lon"]))
+    wkt = str(graph.value(graph.value(city, GSP.hasGeometry), GSP.asWKT))
+    point = [Decimal(x) for x in wkt[wkt.index("(") + 1 : wkt.index(")")].split()]
+    assert point == [Decimal(str(fact["lon"])), Decimal(str(fact["lat"]))]  # WKT: long lat
+    labels = {_ascii(label) for label in graph.objects(city, RDFS.label) if label.language == "en"}
+    assert _ascii(fact["name_en"]) in labels  # the YAML spells some names without diacritics
+    same = {str(o) for o in graph.objects(city, OWL.sameAs)}
+    wikidata = WIKIDATA + fact["wikidata"] if fact.get("wikidata") else None
+    if wikidata and _trusted(fact.get("wikidata_confidence")):
+        assert wikidata in same
+    elif wikidata:
+        assert wikidata not in same, f"low-confidence Wikidata id {wikidata} loaded"
+    geonames = GEONAMES.format(fact["geonames"]) if fact.get("geonames") else None
+    if geonames and _trusted(fact.get("geonames_confidence")):
+        assert geonames in same
+    elif geonames:
+        assert geonames not in same, f"unverified GeoNames id {geonames} loaded"
+
+
+def test_every_lab_with_its_city(facts, graph):
+    for fact in facts["labs"]:
+        lab = ID[f"lab/{fact['id']}"]
+        if _trusted(fact.get("confidence")):
+            assert (lab, RDF.type, NSCN.LivingLab) in graph, fact["id"]
+            assert graph.value(lab, NSCN.city) == ID[f"city/{fact['city']}"], fact["id"]
+        else:
+            assert (lab, None, None) not in graph, fact["id"]
+
+
+def test_every_trusted_case_and_no_other(facts, graph):
+    for fact in facts["cases"]:
+        case = ID[f"case/{fact['id']}"]
+        if _trusted(fact.get("confidence")):
+            assert (case, RDF.type, NSCN.Case) in graph, fact["id"]
+            cities = set(graph.objects(case, NSCN.city))
+            assert cities, fact["id"]
+        else:
+            assert (case, None, None) not in graph, f"low-confidence case {fact['id']} loaded"
+
+
+def test_every_described_thing_has_an_iri_source(graph):
+    exempt = {GSP.Geometry, SKOS.ConceptScheme}
+    typed = {
+        s
+        for s, o in graph.subject_objects(RDF.type)
+        if o not in exempt and not (set(graph.objects(s, RDF.type)) & exempt)
+    }
+    assert len(typed) > 200
+    for thing in typed:
+        sources = list(graph.objects(thing, DCTERMS.source))
+        assert sources, f"{thing} has no dcterms:source"
+        assert all(isinstance(s, URIRef) for s in sources), thing
+
+
+def test_roadmap_values_and_working_group(facts, graph):
+    roadmap = ID["roadmap/nordic-smart-city-roadmap"]
+    values = set(graph.objects(roadmap, NSCN.value))
+    assert len(values) == 6
+    labels = {str(graph.value(v, SKOS.prefLabel)) for v in values}
+    assert {"Trust", "Equality", "Sustainable living"} <= {label.capitalize() for label in labels}
+    group = {ID[f"organisation/{slug}"] for slug in facts["roadmap"]["working_group"]}
+    assert set(graph.objects(roadmap, NSCN.workingGroupMember)) == group
+
+
+def test_kobenhavn_is_an_alias_of_copenhagen(graph):
+    assert graph.value(ID["city/kobenhavn"], NSCN.aliasOf) == ID["city/copenhagen"]
+    assert (ID["city/kobenhavn"], RDF.type, None) not in graph
+
+
+def test_populations_are_sourced_and_not_negative(graph):
+    figures = list(graph.subjects(RDF.type, NSCN.PopulationFigure))
+    assert figures
+    for figure in figures:
+        assert graph.value(figure, NSCN.populationCount).toPython() >= 0
+        assert graph.value(figure, DCTERMS.source) is not None
+        assert (graph.value(figure, NSCN.populationOf), RDF.type, NSCN.City) in graph

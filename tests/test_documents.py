@@ -1,0 +1,80 @@
+"""The document of each thing: its own triples, the labels of what it links to, and the links
+that point to it (a symmetric concise description)."""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+import pytest
+
+from nscn_graph.documents import index
+from nscn_graph.namespaces import DEFAULT_BASE
+
+ID = DEFAULT_BASE + "id/"
+NSCN = DEFAULT_BASE + "ontology#"
+RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+IDENTIFIER = ox.NamedNode("http://purl.org/dc/terms/identifier")
+
+
+@pytest.fixture(scope="module")
+def documents(bundled):
+    return index(bundled.triples())
+
+
+def test_every_identified_thing_has_a_document_under_its_identifier(bundled, documents):
+    identified = {
+        t.subject.value: t.object.value for t in bundled.triples() if t.predicate == IDENTIFIER
+    }
+    assert {d.iri: d.key for d in documents} == identified
+    assert len(documents) > 200
+
+
+def test_the_alias_redirects_and_has_no_document(documents):
+    assert documents.aliases == {ID + "city/kobenhavn": ID + "city/copenhagen"}
+    assert documents.get(ID + "city/kobenhavn") is None
+
+
+def test_a_city_document_holds_its_own_triples_with_its_geometry(bundled, documents):
+    aarhus = documents.get(ID + "city/aarhus")
+    expected = {t for t in bundled.triples() if t.subject.value.split("#")[0] == ID + "city/aarhus"}
+    assert set(aarhus.own) == expected
+    assert any(t.subject.value == ID + "city/aarhus#geometry" for t in aarhus.own)
+
+
+def test_a_city_document_lists_its_labs_and_cases(documents):
+    aarhus = documents.get(ID + "city/aarhus")
+    inbound = {(t.subject.value, t.predicate.value) for t in aarhus.inbound}
+    assert (ID + "lab/aarhus-city-lab", NSCN + "city") in inbound
+    assert (ID + "lab/aarhus-harbour-square", NSCN + "city") in inbound
+    assert any(s.startswith(ID + "case/") for s, _ in inbound)
+    assert all(t.object.value == aarhus.iri for t in aarhus.inbound)
+
+
+def test_linked_and_linking_things_come_with_their_labels_and_types(documents):
+    aarhus = documents.get(ID + "city/aarhus")
+    context = set(aarhus.context)
+    denmark = ox.NamedNode(ID + "country/denmark")
+    assert ox.Triple(denmark, RDFS_LABEL, ox.Literal("Denmark", language="en")) in context
+    lab = ox.NamedNode(ID + "lab/aarhus-city-lab")
+    rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    assert ox.Triple(lab, rdf_type, ox.NamedNode(NSCN + "LivingLab")) in context
+    assert any(t.subject == lab and t.predicate == RDFS_LABEL for t in context)
+    # context is only labels and types, never the neighbours' other facts
+    assert {t.predicate.value for t in context} <= {
+        RDFS_LABEL.value,
+        rdf_type.value,
+        "http://www.w3.org/2004/02/skos/core#prefLabel",
+    }
+
+
+def test_triples_have_no_duplicates(documents):
+    for document in documents:
+        assert len(document.triples) == len(set(document.triples)), document.key
+
+
+def test_documents_follow_the_base(bundled):
+    base = "http://example.org/lod/"
+    from nscn_graph.load import rebase_triple
+
+    rebased = index((rebase_triple(t, base) for t in bundled.triples()), base=base)
+    assert rebased.get(base + "id/city/aarhus") is not None
+    assert rebased.aliases == {base + "id/city/kobenhavn": base + "id/city/copenhagen"}

@@ -1,0 +1,78 @@
+"""The landing page: what the graph is, counts, an offline map of the member cities, the cities
+by country, example queries that open in the query editor, and links to everything else."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from htmlpage import Page
+
+from nscn_graph.namespaces import NSCN
+
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+@pytest.fixture()
+def landing(client):
+    response = client.get("/", headers={"Accept": BROWSER})
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def test_map_has_a_linked_marker_per_member_city(app, landing):
+    members = app.extensions["nscn"].summary.count(str(NSCN.SmartCity))
+    assert members == 14
+    svg = landing[landing.index("<svg") : landing.index("</svg>")]
+    markers = re.findall(r'<a href="(/id/city/[a-z-]+)" class="place"><circle class="marker"', svg)
+    assert len(markers) == members == len(set(markers))
+    assert "/id/city/reykjavik" in markers and "/id/city/tromso" in markers
+    for code in ("DK", "NO", "SE", "FI", "IS"):
+        assert f'class="land member" data-country="{code}"' in svg
+    assert 'role="img"' in svg and "<title>" in svg
+
+
+def test_page_loads_nothing_from_another_host(landing):
+    for attribute in re.findall(r'(?:src|href)="([^"]+)"', landing):
+        if attribute.startswith("http"):
+            # only plain links to other sites, never assets: no <script src>, <img>, <link>
+            assert f'<a href="{attribute}"' in landing or f"<a href='{attribute}'" in landing
+    assert "<script src" not in landing and "<img" not in landing
+
+
+def test_cities_are_listed_by_country_with_links(landing):
+    shown = Page(landing)
+    countries = ["Denmark", "Finland", "Iceland", "Norway", "Sweden"]
+    positions = [landing.index(f">{name}</a></h3>") for name in countries]
+    assert positions == sorted(positions)
+    assert ("/id/country/norway", "Norway") in shown.anchors
+    assert ("/id/city/tromso", "Tromsø") in shown.anchors
+    assert ("/id/city/copenhagen", "Copenhagen") in shown.anchors
+
+
+def test_counts_per_kind(app, landing):
+    summary = app.extensions["nscn"].summary
+    for label, _, n in summary.kinds():
+        assert f'<th scope="row">{label}</th><td>{n}</td>' in landing
+
+
+def test_example_queries_open_in_the_query_editor_and_run(client, landing):
+    shown = Page(landing)
+    runs = [href for href in shown.hrefs if href.startswith("/sparql?query=")]
+    assert len(runs) >= 4
+    from server.state import published
+
+    with client.application.app_context():
+        graph = published()
+        for href in runs:
+            query = parse_qs(urlsplit(href).query)["query"][0]
+            rows = list(graph.store.query(query, prefixes=graph.prefixes))
+            assert rows, query
+
+
+@pytest.mark.parametrize(
+    "href", ["/dumps/", "/.well-known/void", "/catalog", "/ontology", "/shapes", "/sparql"]
+)
+def test_links_to_the_rest_of_the_service(landing, href):
+    assert f'href="{href}"' in landing

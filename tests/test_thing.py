@@ -1,0 +1,170 @@
+"""Pages of things: the HTML says what the RDF says, names linked things by their labels in the
+reader's language, embeds its data as JSON-LD and links its RDF forms."""
+
+from __future__ import annotations
+
+import html
+import json
+
+import pytest
+import rdflib
+from htmlpage import Page
+from rdflib.compare import isomorphic
+
+from nscn_graph.documents import RDF_TYPE
+
+BASE = "https://w3id.org/nscn/"
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+@pytest.fixture(scope="module")
+def site():
+    from server import create_app
+
+    app = create_app({"TESTING": True})
+    return app.extensions["nscn.linked"].documents, app.test_client()
+
+
+def page(client, key: str, **headers) -> Page:
+    response = client.get(f"/doc/{key}", headers={"Accept": BROWSER, **headers})
+    assert response.status_code == 200, key
+    assert response.mimetype == "text/html"
+    return Page(response.get_data(as_text=True))
+
+
+def local(iri: str) -> str:
+    return "/" + iri[len(BASE) :] if iri.startswith(BASE) else iri
+
+
+def test_html_and_rdf_say_the_same_for_every_thing(site):
+    """Every triple of the document is on the page: literals as text, links as links; the
+    embedded JSON-LD is the same graph as the Turtle form."""
+    documents, client = site
+    for document in documents:
+        shown = page(client, document.key)
+        turtle = rdflib.Graph().parse(
+            data=client.get(f"/doc/{document.key}.ttl").data, format="turtle"
+        )
+        assert isomorphic(shown.json_ld(), turtle), document.key
+        text = html.unescape(shown.visible)
+        hrefs = set(shown.hrefs)
+        for triple in document.own:
+            obj = triple.object
+            if hasattr(obj, "language") or type(obj).__name__ == "Literal":
+                assert obj.value in text, (document.key, triple)
+            elif obj.value.startswith(document.iri + "#"):
+                assert obj.value[len(document.iri) :] in hrefs, (document.key, triple)
+            else:
+                assert local(obj.value) in hrefs, (document.key, triple)
+        for triple in document.inbound:
+            assert local(triple.subject.value) in hrefs, (document.key, triple)
+
+
+def test_linked_values_are_shown_by_label_not_by_iri(site):
+    documents, client = site
+    for key in ("city/aarhus", "lab/aarhus-city-lab", "case/nordic-urban-living-labs"):
+        shown = page(client, key)
+        for href, text in shown.anchors:
+            iri = BASE + href[1:] if href.startswith("/id/") else None
+            if iri and documents.labels.get(iri):
+                labels = {label.value for label in documents.labels[iri]}
+                assert text in labels, (key, href, text)
+
+
+def test_a_city_page_links_each_of_its_labs_and_cases(site):
+    documents, client = site
+    aarhus = documents.get(BASE + "id/city/aarhus")
+    shown = page(client, "city/aarhus")
+    nscn_city = BASE + "ontology#city"
+    linking = {t.subject.value for t in aarhus.inbound if t.predicate.value == nscn_city}
+    labs = {iri for iri in linking if iri.startswith(BASE + "id/lab/")}
+    cases = {iri for iri in linking if iri.startswith(BASE + "id/case/")}
+    assert labs and cases
+    for iri in labs | cases:
+        assert local(iri) in shown.hrefs
+    assert "Living labs in this city" in shown.visible
+    assert "Cases in this city" in shown.visible
+
+
+@pytest.mark.parametrize(
+    ("language", "title"),
+    [
+        (None, "Copenhagen"),
+        ("en", "Copenhagen"),
+        ("da", "København"),
+        ("da-DK,da;q=0.9,en;q=0.8", "København"),
+        ("fr", "Copenhagen"),
+        ("fr, da;q=0.5", "København"),
+        ("en;q=0.9, da", "København"),
+    ],
+)
+def test_label_follows_accept_language_falling_back_to_english(site, language, title):
+    _, client = site
+    headers = {"Accept-Language": language} if language else {}
+    assert page(client, "city/copenhagen", **headers).h1.strip() == title
+
+
+def test_linked_labels_follow_accept_language_too(site):
+    _, client = site
+    shown = page(client, "city/aarhus", **{"Accept-Language": "da"})
+    assert ("/id/country/denmark", "Danmark") in shown.anchors
+    shown = page(client, "city/aarhus")
+    assert ("/id/country/denmark", "Denmark") in shown.anchors
+
+
+def test_page_varies_on_language_and_links_its_rdf_forms(site):
+    _, client = site
+    response = client.get("/doc/city/aarhus", headers={"Accept": BROWSER})
+    assert {"Accept", "Accept-Language"} <= set(response.vary)
+    shown = Page(response.get_data(as_text=True))
+    assert shown.alternates == {
+        "text/turtle": "/doc/city/aarhus.ttl",
+        "application/ld+json": "/doc/city/aarhus.jsonld",
+        "application/n-triples": "/doc/city/aarhus.nt",
+        "application/rdf+xml": "/doc/city/aarhus.rdf",
+    }
+
+
+def test_page_shows_type_description_sources_and_identity_links(site):
+    documents, client = site
+    shown = page(client, "city/aarhus")
+    assert ("/ontology#SmartCity", "Smart city") in shown.anchors
+    assert "Danish member city of the network" in shown.visible
+    assert "http://www.wikidata.org/entity/Q25319" in shown.hrefs
+    assert "https://sws.geonames.org/2624652/" in shown.hrefs
+    assert "https://www.smartaarhus.eu/about-smart-aarhus" in shown.hrefs
+    assert ("/id/source/s89", "Third-party table of places with Wikidata links") in shown.anchors
+
+
+def test_places_have_a_small_map(site):
+    _, client = site
+    city = client.get("/doc/city/tromso.html").get_data(as_text=True)
+    assert '<svg class="map small"' in city and 'class="marker"' in city
+    assert 'data-country="NO"' in city
+    country = client.get("/doc/country/iceland.html").get_data(as_text=True)
+    assert 'class="land member highlight" data-country="IS"' in country
+    norway = client.get("/doc/country/norway.html").get_data(as_text=True)
+    for city in ("bergen", "oslo", "stavanger", "tromso", "trondheim", "kristiansand"):
+        assert f'<a href="/id/city/{city}" class="place">' in norway
+    lab = client.get("/doc/lab/aarhus-city-lab.html").get_data(as_text=True)
+    assert '<a href="/id/city/aarhus" class="place">' in lab
+    assert "Aarhus City Lab is in Aarhus." in lab
+    case = client.get("/doc/case/nordic-urban-living-labs.html").get_data(as_text=True)
+    assert "<svg" not in case
+
+
+def test_embedded_json_ld_cannot_close_its_script(site):
+    documents, client = site
+    for document in documents:
+        body = client.get(f"/doc/{document.key}.html").get_data(as_text=True)
+        start = body.index('<script type="application/ld+json">')
+        end = body.index("</script>", start)
+        assert "<" not in body[start + 35 : end]
+        json.loads(body[start + 35 : end])
+
+
+def test_types_of_linking_things_are_in_the_rdf_that_groups_them(site):
+    documents, client = site
+    graph = rdflib.Graph().parse(data=client.get("/doc/city/aarhus.ttl").data, format="turtle")
+    lab = rdflib.URIRef(BASE + "id/lab/aarhus-city-lab")
+    assert (lab, rdflib.URIRef(RDF_TYPE), rdflib.URIRef(BASE + "ontology#LivingLab")) in graph

@@ -1,0 +1,283 @@
+"""``/validate``: SHACL reports of posted documents, errors with the right status, bounds, and
+nothing fetched from the document's links."""
+
+from __future__ import annotations
+
+import http.server
+import io
+import threading
+
+import pytest
+import rdflib
+import requests
+from rdflib.namespace import SH
+
+from nscn_graph import paths
+from server import create_app
+
+INVALID = paths.ROOT / "tests" / "shapes" / "S01-invalid-01.ttl"
+VALID = paths.ROOT / "tests" / "shapes" / "S01-valid.ttl"
+SHAPE = "nscnsh:S01-smartcity-type-city"
+
+#: media type -> rdflib serialiser
+FORMATS = {
+    "text/turtle": "turtle",
+    "application/n-triples": "nt",
+    "application/ld+json": "json-ld",
+    "application/rdf+xml": "xml",
+}
+
+
+def _document(path, media_type: str) -> bytes:
+    graph = rdflib.Graph().parse(path, format="turtle")
+    return graph.serialize(format=FORMATS[media_type]).encode("utf-8")
+
+
+def _post(client, data: bytes, content_type: str = "text/turtle", accept="application/json"):
+    return client.post(
+        "/validate", data=data, headers={"Content-Type": content_type, "Accept": accept}
+    )
+
+
+@pytest.mark.parametrize("media_type", list(FORMATS))
+def test_report_as_json_for_each_format(client, media_type):
+    response = _post(client, _document(INVALID, media_type), media_type)
+    assert response.status_code == 200
+    report = response.get_json()
+    assert report["conforms"] is False
+    assert [r["shape"] for r in report["results"]] == [SHAPE]
+    assert "nscn:City" in report["results"][0]["message"]
+
+
+def test_report_as_turtle_is_a_shacl_report(client):
+    response = _post(client, INVALID.read_bytes(), accept="text/turtle")
+    assert response.status_code == 200 and response.mimetype == "text/turtle"
+    report = rdflib.Graph().parse(data=response.get_data(as_text=True), format="turtle")
+    root = report.value(predicate=rdflib.RDF.type, object=SH.ValidationReport, any=False)
+    assert report.value(root, SH.conforms) == rdflib.Literal(False)
+    results = list(report.objects(root, SH.result))
+    assert len(results) == 1
+    assert str(report.value(results[0], SH.sourceShape)).endswith("#S01-smartcity-type-city")
+
+
+def test_turtle_is_preferred(client):
+    response = _post(client, VALID.read_bytes(), accept="*/*")
+    assert response.mimetype == "text/turtle"
+    assert "Accept" in response.vary
+
+
+def test_a_valid_document_conforms(client):
+    report = _post(client, VALID.read_bytes()).get_json()
+    assert report["conforms"] is True and report["results"] == []
+
+
+@pytest.mark.parametrize(
+    "media_type, data, line, column",
+    [
+        ("text/turtle", b"@prefix x: <http://x/> .\nx:a x:b .\n", 2, 9),
+        (
+            "application/n-triples",
+            b"<http://a> <http://b> <http://c> .\n<http://a> <http://b> .\n",
+            2,
+            23,
+        ),
+        ("application/ld+json", b'{\n "@id": "http://a",\n "http://p": [1,\n}', 4, 1),
+        (
+            "application/rdf+xml",
+            b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">\n'
+            b"<rdf:Description>\n</rdf:RDF>",
+            3,
+            3,
+        ),
+    ],
+    ids=["turtle", "n-triples", "json-ld", "rdf-xml"],
+)
+def test_bad_rdf_is_400_with_line_and_column(client, media_type, data, line, column):
+    response = _post(client, data, media_type)
+    assert response.status_code == 400
+    assert response.mimetype == "application/problem+json"
+    problem = response.get_json()
+    assert (problem["line"], problem["column"]) == (line, column)
+    assert problem["detail"]
+
+
+@pytest.mark.parametrize("content_type", ["text/csv", "application/json", "application/xml", ""])
+def test_unsupported_type_is_415(client, content_type):
+    response = _post(client, b"a,b\n", content_type)
+    assert response.status_code == 415
+    assert "text/turtle" in response.headers["Accept-Post"]
+
+
+def test_not_acceptable(client):
+    response = _post(client, VALID.read_bytes(), accept="text/csv")
+    assert response.status_code == 406
+
+
+def test_body_over_the_limit_is_413():
+    client = create_app({"TESTING": True, "VALIDATE_MAX_BYTES": 200}).test_client()
+    response = _post(client, INVALID.read_bytes())
+    assert response.status_code == 413
+    assert "200 bytes" in response.get_json()["detail"]
+
+
+def test_chunked_body_over_the_limit_is_413():
+    client = create_app({"TESTING": True, "VALIDATE_MAX_BYTES": 200}).test_client()
+    response = client.post(
+        "/validate",
+        input_stream=io.BytesIO(INVALID.read_bytes()),
+        headers={"Content-Type": "text/turtle", "Transfer-Encoding": "chunked"},
+        environ_overrides={"wsgi.input_terminated": True},  # as gunicorn says of chunked bodies
+    )
+    assert response.status_code == 413
+
+
+def test_an_empty_body_is_400(client):
+    response = _post(client, b"")
+    assert response.status_code == 400
+
+
+def test_too_many_triples_is_413():
+    client = create_app({"TESTING": True, "VALIDATE_MAX_TRIPLES": 5}).test_client()
+    response = _post(client, INVALID.read_bytes())
+    assert response.status_code == 413
+    assert "at most 5" in response.get_json()["detail"]
+
+
+def test_a_validation_that_overruns_its_time_is_503():
+    client = create_app({"TESTING": True, "VALIDATE_TIMEOUT": 0.001}).test_client()
+    response = _post(client, INVALID.read_bytes())
+    assert response.status_code == 503
+    assert response.headers["Retry-After"]
+
+
+def test_busy_is_503():
+    client = create_app({"TESTING": True, "VALIDATE_CONCURRENCY": 0}).test_client()
+    response = _post(client, INVALID.read_bytes())
+    assert response.status_code == 503 and response.headers["Retry-After"]
+
+
+@pytest.fixture()
+def watched_url():
+    """A loopback HTTP server that records every request made to it."""
+    seen: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (http.server's naming)
+            seen.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "text/turtle")
+            self.end_headers()
+            self.wfile.write(b"")
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/", seen
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_nothing_is_fetched_from_the_document(client, watched_url):
+    url, seen = watched_url
+    turtle = f"""
+        @prefix owl: <http://www.w3.org/2002/07/owl#> .
+        @prefix sh: <http://www.w3.org/ns/shacl#> .
+        <{url}doc> a owl:Ontology ; owl:imports <{url}imported.ttl> ;
+            sh:shapesGraph <{url}shapes.ttl> .
+    """.encode()
+    assert _post(client, turtle).status_code == 200
+    jsonld = f'{{"@context": "{url}context.jsonld", "@id": "{url}x", "name": "x"}}'.encode()
+    response = _post(client, jsonld, "application/ld+json")
+    assert response.status_code == 400
+    assert "never fetched" in response.get_json()["detail"]
+    assert seen == []
+
+
+def test_browser_form_paste_and_upload(client):
+    page = client.get("/validate", headers={"Accept": "text/html"})
+    assert page.status_code == 200 and "<form" in page.get_data(as_text=True)
+    pasted = client.post(
+        "/validate",
+        data={"data": INVALID.read_text(), "format": "auto"},
+        headers={"Accept": "text/html"},
+    )
+    assert pasted.status_code == 200 and pasted.mimetype == "text/html"
+    assert "Does not conform" in pasted.get_data(as_text=True)
+    uploaded = client.post(
+        "/validate",
+        data={"file": (io.BytesIO(_document(VALID, "application/n-triples")), "city.nt")},
+        headers={"Accept": "text/html"},
+        content_type="multipart/form-data",
+    )
+    body = uploaded.get_data(as_text=True)
+    assert uploaded.status_code == 200 and "Conforms" in body and "city.nt" in body
+
+
+def test_the_page_does_not_reflect_markup(client):
+    turtle = INVALID.read_text().replace(
+        'rdfs:label "Aarhus"@en', 'rdfs:label "<script>alert(1)</script>"@en'
+    )
+    response = client.post("/validate", data={"data": turtle}, headers={"Accept": "text/html"})
+    assert "<script>alert(1)</script>" not in response.get_data(as_text=True)
+
+
+def test_an_empty_form_is_400(client):
+    response = client.post("/validate", data={"data": " "}, headers={"Accept": "application/json"})
+    assert response.status_code == 400
+
+
+def test_validate_over_http(live_server):
+    response = requests.post(
+        live_server + "/validate",
+        data=INVALID.read_bytes(),
+        headers={"Content-Type": "text/turtle", "Accept": "application/json"},
+        timeout=60,
+    )
+    assert response.status_code == 200
+    assert response.json()["conforms"] is False
+    bad = requests.post(
+        live_server + "/validate",
+        data=b"<http://a> <http://b> .",
+        headers={"Content-Type": "application/n-triples"},
+        timeout=60,
+    )
+    assert bad.status_code == 400 and bad.json()["line"] == 1
+
+
+def test_chunked_upload_over_the_limit_over_http(live_server):
+    def body():
+        line = b"# " + b"x" * 1000 + b"\n"
+        for _ in range(6000):  # 6 MB of comments, more than the 5 MB default limit
+            yield line
+
+    response = requests.post(
+        live_server + "/validate",
+        data=body(),
+        headers={"Content-Type": "text/turtle", "Accept": "application/json"},
+        timeout=60,
+    )
+    assert response.status_code == 413
+
+
+@pytest.mark.parametrize(
+    "filename, shown",
+    [
+        ("-rf.ttl", "rf.ttl"),
+        ("../../etc/passwd.ttl", "passwd.ttl"),
+        ("a b<c>.ttl", "a_b_c_.ttl"),
+    ],
+)
+def test_uploaded_file_names_are_made_safe(client, filename, shown):
+    response = client.post(
+        "/validate",
+        data={"file": (io.BytesIO(VALID.read_bytes()), filename)},
+        headers={"Accept": "application/json"},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 200
+    assert response.get_json()["files"] == [shown]
