@@ -31,4 +31,7 @@ def create():
     app = create_app()
     if not any(rule.rule == "/sparql" for rule in app.url_map.iter_rules()):
         app.register_blueprint(bp)
+    import gc
+
+    gc.freeze()  # as server/wsgi.py does before gunicorn forks the workers
     return app

@@ -25,7 +25,7 @@ from flask import Blueprint, Flask, Response, current_app, redirect, render_temp
 from markupsafe import Markup
 
 from nscn_graph import formats, paths
-from nscn_graph.documents import KEY, Document, Documents, index
+from nscn_graph.documents import KEY, Document, Documents, StoreDocuments, index
 from nscn_graph.errors import NotFound, StoreUnavailable
 from nscn_graph.serialize import serialize
 
@@ -82,7 +82,7 @@ def init_app(app: Flask) -> None:
     graph = app.extensions["nscn"]
     root = Path(app.config["ROOT"])
     app.extensions["nscn.linked"] = state = Linked(
-        load=lambda: index(graph.store.triples(), base=graph.base),
+        load=_indexer(graph),
         vocab=Vocabulary.load(paths.ontology_file(root), base=graph.base, prefixes=graph.prefixes),
         prefixes=graph.prefixes,
     )
@@ -91,6 +91,14 @@ def init_app(app: Flask) -> None:
     except StoreUnavailable as error:
         app.logger.warning("documents not indexed at start-up: %s", error)
     app.register_blueprint(bp)
+
+
+def _indexer(graph) -> Callable[[], Documents]:
+    """Every document indexed at start-up for the embedded store; for a persistent or remote
+    store (a graph that can outgrow memory), each read from the store when asked."""
+    if graph.store_kind == "embedded":
+        return lambda: index(graph.store.triples(), base=graph.base)
+    return lambda: StoreDocuments(graph.store, base=graph.base)
 
 
 def linked() -> Linked:

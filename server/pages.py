@@ -82,9 +82,7 @@ def prepare(documents: Documents) -> Landing:
     member = str(NSCN.SmartCity).replace("https://w3id.org/nscn/", base)
     groups: dict[str, tuple[str, list[City]]] = {}
     markers = []
-    for document in documents:
-        if member not in documents.types.get(document.iri, []):
-            continue
+    for document in documents.of_type(member):
         values: dict[str, list] = {}
         for triple in document.own:
             if triple.subject.value == document.iri:

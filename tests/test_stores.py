@@ -643,3 +643,55 @@ def test_load_validates_before_it_writes_anything(cli, tmp_path):
     result = cli("load", "--store", f"oxigraph:{folder}")
     assert result.code == 0 and "persistent store" in result.out
     assert PersistentStore(folder).stats["triples"] > 1000
+
+
+def _documents_of(app):
+    return app.extensions["nscn.linked"].documents
+
+
+def test_store_documents_equal_the_indexed_ones(persistent_dir):
+    """A persistent store's documents are read when asked, and say what the index says."""
+    from nscn_graph.documents import StoreDocuments
+
+    indexed = _documents_of(create_app({"TESTING": True}))
+    app = create_app({"TESTING": True, "STORE": f"oxigraph:{persistent_dir}"})
+    read = _documents_of(app)
+    assert isinstance(read, StoreDocuments) and read.aliases == indexed.aliases
+    assert {d.iri for d in read} == {d.iri for d in indexed}
+    for document in indexed:
+        mine = read.get(document.iri)
+        assert mine is not None and mine.key == document.key
+        for part in ("own", "inbound", "context"):
+            assert set(getattr(mine, part)) == set(getattr(document, part)), (document.iri, part)
+        assert document.iri in read.documents
+
+
+@pytest.mark.parametrize("suffix", [".ttl", ".html", ""])
+def test_store_backed_documents_serve_the_same_pages(persistent_dir, suffix):
+    embedded_client = create_app({"TESTING": True}).test_client()
+    client = create_app({"TESTING": True, "STORE": f"oxigraph:{persistent_dir}"}).test_client()
+    for key in ("city/aarhus", "country/norway", "lab/smart-kalasatama", "theme/mobility"):
+        mine = client.get(f"/doc/{key}{suffix}", headers={"Accept": "text/html"})
+        theirs = embedded_client.get(f"/doc/{key}{suffix}", headers={"Accept": "text/html"})
+        assert mine.status_code == theirs.status_code == 200, key
+        if suffix == ".ttl":
+            assert isomorphic(
+                rdflib.Graph().parse(data=mine.data, format="turtle"),
+                rdflib.Graph().parse(data=theirs.data, format="turtle"),
+            )
+        else:  # the page's embedded JSON-LD may list the same triples in another order
+            mine_page, mine_ld = _split_json_ld(mine.get_data(as_text=True))
+            their_page, their_ld = _split_json_ld(theirs.get_data(as_text=True))
+            assert mine_page == their_page, key
+            assert isomorphic(mine_ld, their_ld), key
+    assert client.get("/id/city/kobenhavn").status_code == 301
+    assert client.get("/doc/city/atlantis", headers={"Accept": "text/html"}).status_code == 404
+
+
+def _split_json_ld(page: str) -> tuple[str, rdflib.Graph]:
+    import re
+
+    match = re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S)
+    assert match, "the page embeds its JSON-LD"
+    graph = rdflib.Graph().parse(data=match[1], format="json-ld")
+    return page[: match.start(1)] + page[match.end(1) :], graph
