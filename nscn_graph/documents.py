@@ -204,37 +204,79 @@ class StoreDocuments(Documents):
             f"SELECT ?s ?p ?o WHERE {{ <{iri}> ?x ?s . ?s ?p ?o "
             f'FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{iri}#")) }}'
         )
-        inbound = self._triples(f"SELECT ?s ?p ?o WHERE {{ BIND(<{iri}> AS ?o) ?s ?p ?o }}")
-        document = Document(iri, key, own=_unique(own), inbound=inbound)
-        linked = {t.object.value for t in own if isinstance(t.object, ox.NamedNode)} - {iri}
-        sources = {t.subject.value for t in inbound if isinstance(t.subject, ox.NamedNode)}
-        labels = self._around(
-            sorted(linked | sources), f"VALUES ?p {{ <{SKOS_PREF_LABEL}> <{RDFS_LABEL}> }}"
-        )
-        types = self._around(sorted(sources), f"VALUES ?p {{ <{RDF_TYPE}> }}")
+        return _StoreDocument(iri, key, own=_unique(own), source=self)
+
+    def _inbound(self, iri: str) -> list[ox.Triple]:
+        return self._triples(f"SELECT ?s ?p ?o WHERE {{ BIND(<{iri}> AS ?o) ?s ?p ?o }}")
+
+    def _context(self, document: Document) -> list[ox.Triple]:
+        """Labels of the IRIs the thing links to and of those linking to it, then the types
+        of the latter (each looked up from the thing, so the store follows its indexes)."""
+        iri = document.iri
+        linked = {t.object.value for t in document.own if isinstance(t.object, ox.NamedNode)}
+        linked -= {iri}
+        sources = {t.subject.value for t in document.inbound if isinstance(t.subject, ox.NamedNode)}
+        labels: dict[str, list[ox.Triple]] = defaultdict(list)
+        label_filter = f"FILTER((?p = <{SKOS_PREF_LABEL}> || ?p = <{RDFS_LABEL}>) && isLiteral(?o))"
+        for triple in self._triples(
+            f"SELECT DISTINCT ?s ?p ?o WHERE {{ ?s ?x <{iri}> . ?s ?p ?o {label_filter} }}"
+        ):
+            labels[triple.subject.value].append(triple)
+        for other in sorted(linked - sources):
+            labels[other] = self._triples(
+                f"SELECT ?s ?p ?o WHERE {{ BIND(<{other}> AS ?s) ?s ?p ?o {label_filter} }}"
+            )
+        types: dict[str, list[ox.Triple]] = defaultdict(list)
+        for triple in self._triples(
+            f"SELECT DISTINCT ?s ?p ?o WHERE {{ ?s ?x <{iri}> . BIND(<{RDF_TYPE}> AS ?p) "
+            "?s ?p ?o }"
+        ):
+            types[triple.subject.value].append(triple)
+        context: list[ox.Triple] = []
         for other in sorted(linked | sources):
-            found = [t for t in labels.get(other, ()) if isinstance(t.object, ox.Literal)]
-            document.context.extend(sorted(found, key=lambda t: LABELS.index(t.predicate.value)))
+            found = labels.get(other, ())
+            context.extend(sorted(found, key=lambda t: LABELS.index(t.predicate.value)))
         for other in sorted(sources):
-            document.context.extend(types.get(other, ()))
-        return document
+            context.extend(types.get(other, ()))
+        return context
 
     def _triples(self, sparql: str) -> list[ox.Triple]:
         return [ox.Triple(r["s"], r["p"], r["o"]) for r in self.store.query(sparql)]
 
-    def _around(self, iris: list[str], values: str) -> dict[str, list[ox.Triple]]:
-        found: dict[str, list[ox.Triple]] = defaultdict(list)
-        for start in range(0, len(iris), 500):
-            chunk = " ".join(f"<{iri}>" for iri in iris[start : start + 500])
-            for triple in self._triples(
-                f"SELECT ?s ?p ?o WHERE {{ VALUES ?s {{ {chunk} }} {values} ?s ?p ?o }}"
-            ):
-                found[triple.subject.value].append(triple)
-        return found
-
 
 def _unique(triples: list[ox.Triple]) -> list[ox.Triple]:
     return list(dict.fromkeys(triples))
+
+
+class _StoreDocument(Document):
+    """A document whose inbound links and context are read from the store on first use (the
+    landing page needs only a city's own triples; a city can have thousands of inbound ones)."""
+
+    def __init__(self, iri: str, key: str, *, own: list[ox.Triple], source: StoreDocuments):
+        super().__init__(iri, key, own=own)
+        self._source = source
+        self._inbound: list[ox.Triple] | None = None
+        self._context: list[ox.Triple] | None = None
+
+    @property  # type: ignore[override]
+    def inbound(self) -> list[ox.Triple]:
+        if self._inbound is None:
+            self._inbound = self._source._inbound(self.iri)
+        return self._inbound
+
+    @inbound.setter
+    def inbound(self, value: list[ox.Triple]) -> None:
+        self._inbound = value or None
+
+    @property  # type: ignore[override]
+    def context(self) -> list[ox.Triple]:
+        if self._context is None:
+            self._context = self._source._context(self)
+        return self._context
+
+    @context.setter
+    def context(self, value: list[ox.Triple]) -> None:
+        self._context = value or None
 
 
 class _DocumentMap:
