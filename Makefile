@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: run test lint build validate clean linked-assets browser vendor-yasgui bench-sparql
+.PHONY: run test lint build validate clean linked-assets browser vendor-yasgui bench-sparql store-servers
 
 $(BIN)/nscn-graph: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,13 +23,23 @@ build: $(BIN)/nscn-graph linked-assets
 run: build vendor-yasgui
 	$(BIN)/nscn-graph serve --host $(HOST) --port $(PORT)
 
-test: $(BIN)/nscn-graph linked-assets browser vendor-yasgui
+test: $(BIN)/nscn-graph linked-assets browser vendor-yasgui store-servers
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
 lint: $(BIN)/nscn-graph
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# Virtuoso Open Source 7 for the store tests (tests/test_stores.py) and bench/: installed from
+# Debian when running as root; otherwise its tests are skipped, and say so.
+store-servers:
+	@command -v virtuoso-t >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	      --no-install-recommends virtuoso-opensource >/dev/null \
+	    || echo "WARNING: virtuoso-opensource could not be installed; its tests will be skipped"; \
+	  else echo "WARNING: virtuoso-t missing and not root; the Virtuoso tests will be skipped"; fi; }
 
 # Front-end assets from npm (package-lock.json), copied into the git-ignored server/static/vendor/:
 # Natural Earth country outlines (world-atlas) for the server-drawn maps.

@@ -107,16 +107,28 @@ def source_date(files: Sequence[Path]) -> datetime:
 
 
 def build(
-    files: list[Path], out: Path, *, shapes: Path | None = None, links: str | None = None
+    files: list[Path],
+    out: Path,
+    *,
+    shapes: Path | None = None,
+    links: str | None = None,
+    store_dir: Path | None = None,
 ) -> tuple[Report, list[Dump]]:
-    """Validate ``files``; if they conform, write the dumps and descriptions to ``out``."""
+    """Validate ``files``; if they conform, write the dumps and descriptions to ``out`` and,
+    given ``store_dir``, a persistent on-disk store there
+    (:func:`nscn_graph.persistent.write_persistent`)."""
     loaded = load(files)
     report = validate_loaded(loaded, shapes=shapes)
     if not report.conforms:
         error = ValidationFailed(f"{len(report.violations)} violation(s): nothing was written")
         error.report = report
         raise error
-    return report, write_dumps(EmbeddedStore(loaded.store), out, files=files, links=links)
+    dumps = write_dumps(EmbeddedStore(loaded.store), out, files=files, links=links)
+    if store_dir is not None:
+        from .persistent import write_persistent
+
+        write_persistent(loaded.triples(), store_dir)
+    return report, dumps
 
 
 def write_dumps(

@@ -22,26 +22,51 @@ EPILOG = {
 
 exit status: 0 conforms, 1 violations (the report names file, subject, path, message),
 2 unreadable or unparseable input (file:line:column: what is wrong)""",
-    "build": """example:
+    "build": """examples:
   nscn-graph build --out dist
   # validates, then writes dist/dumps/nscn-graph-VERSION.{ttl,nt.gz,jsonld},
-  # dist/dumps/SHA256SUMS, dist/void.ttl (VoID) and dist/catalog.ttl (DCAT-AP 3)""",
+  # dist/dumps/SHA256SUMS, dist/void.ttl (VoID) and dist/catalog.ttl (DCAT-AP 3)
+  nscn-graph build --store-dir dist/store
+  # ... and a persistent on-disk store: nscn-graph serve --store oxigraph:dist/store""",
     "query": """examples:
   nscn-graph query 'SELECT ?city ?label WHERE { ?city a nscn:SmartCity ; rdfs:label ?label }'
   nscn-graph query @queries/labs.rq --format csv
   nscn-graph query 'CONSTRUCT WHERE { city:oslo ?p ?o }' --format turtle
 
+  nscn-graph query 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }' --store oxigraph:dist/store
+  nscn-graph query 'ASK { city:oslo ?p ?o }' \\
+    --store 'sparql+http://127.0.0.1:7878/query?graph=https://w3id.org/nscn/graph'
+
 The project's prefixes (nscn:, city:, lab:, case:, schema:, skos:, dcterms: ...) are
-predeclared.""",
+predeclared.
+
+STORE_HELP""",
     "serve": """examples:
   nscn-graph serve                              # http://127.0.0.1:8080/
   nscn-graph serve --port 9000 --workers 4
-  nscn-graph serve --data big.nt other.ttl      # serve other RDF files""",
+  nscn-graph serve --data big.nt other.ttl      # serve other RDF files
+  nscn-graph serve --store oxigraph:dist/store  # a persistent store (nscn-graph build --store-dir)
+  NSCN_STORE_USER=dba NSCN_STORE_PASSWORD=secret nscn-graph serve \\
+    --store 'sparql+http://127.0.0.1:8890/sparql?graph=https://w3id.org/nscn/graph'
+
+STORE_HELP""",
+    "load": """examples:
+  nscn-graph load --store oxigraph:dist/store
+  nscn-graph load --store 'sparql+http://127.0.0.1:7878/query?update=http://127.0.0.1:7878/update&gsp=http://127.0.0.1:7878/store&graph=https://w3id.org/nscn/graph'
+  NSCN_STORE_USER=dba NSCN_STORE_PASSWORD=secret nscn-graph load --store 'sparql+http://127.0.0.1:8890/sparql?gsp=http://127.0.0.1:8890/sparql-graph-crud-auth&graph=https://w3id.org/nscn/graph'
+
+Validates the data first (nothing is written if it violates the shapes), then replaces the
+content of the named graph (graph=, default https://w3id.org/nscn/graph) with it: through the
+SPARQL 1.1 Graph Store HTTP Protocol (gsp=, one PUT) if given, else SPARQL 1.1 Update (update=:
+DROP SILENT GRAPH, then INSERT DATA). Loading again replaces, never duplicates.
+
+STORE_HELP""",
 }
 
 
 def parser() -> argparse.ArgumentParser:
     from .query import FORMAT_NAMES, TABLE
+    from .stores import SPEC_HELP
 
     top = argparse.ArgumentParser(
         prog="nscn-graph",
@@ -55,7 +80,7 @@ def parser() -> argparse.ArgumentParser:
             name,
             help=help,
             description=help,
-            epilog=EPILOG[name],
+            epilog=EPILOG[name].replace("STORE_HELP", SPEC_HELP),
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
 
@@ -85,7 +110,23 @@ def parser() -> argparse.ArgumentParser:
         help="output folder (default: dist)",
     )
 
-    p = command("query", "Run a SPARQL query on the embedded store.")
+    def store_option(p: argparse.ArgumentParser, default: str | None) -> None:
+        p.add_argument(
+            "--store",
+            default=default,
+            metavar="SPEC",
+            help="memory, oxigraph:DIR or sparql+URL (see below; default: setting STORE, "
+            "environment NSCN_STORE, else memory)",
+        )
+
+    p.add_argument(
+        "--store-dir",
+        type=Path,
+        metavar="DIR",
+        help="also write a persistent on-disk store there (serve it with --store oxigraph:DIR)",
+    )
+
+    p = command("query", "Run a SPARQL query on the embedded store or another store.")
     p.add_argument("query", metavar="SPARQL|@FILE", help="a query, or @ and a file holding one")
     p.add_argument(
         "--format",
@@ -93,6 +134,7 @@ def parser() -> argparse.ArgumentParser:
         default=TABLE,
         help="result format (default: a table for people; Turtle for graphs)",
     )
+    store_option(p, None)
 
     p = command("serve", "Run the HTTP server (production WSGI server, gunicorn).")
     p.add_argument("--host", default="127.0.0.1", help="interface (default: 127.0.0.1)")
@@ -105,6 +147,17 @@ def parser() -> argparse.ArgumentParser:
         type=Path,
         metavar="FILE",
         help="serve these RDF files instead of the bundled data",
+    )
+    store_option(p, None)
+
+    p = command("load", "Validate, then push the graph into a store (replacing what it held).")
+    store_option(p, None)
+    p.add_argument(
+        "--data",
+        nargs="+",
+        type=Path,
+        metavar="FILE",
+        help="load these RDF files instead of the bundled data",
     )
     return top
 
@@ -159,18 +212,24 @@ def cmd_build(args: argparse.Namespace) -> int:
         args.out,
         shapes=paths.shapes_file(root),
         links=resolve()["PUBLIC_URL"],
+        store_dir=args.store_dir,
     )
     print(report.to_text())
     for dump in dumps:
         print(f"wrote {dump.path} ({dump.size} bytes)")
     for name in (f"dumps/{CHECKSUMS}", VOID_FILE, CATALOG_FILE):
         print(f"wrote {args.out / name}")
+    if args.store_dir:
+        print(
+            f"wrote the persistent store {args.store_dir} (serve --store oxigraph:{args.store_dir})"
+        )
     return EXIT_OK
 
 
 def cmd_query(args: argparse.Namespace) -> int:
     from .query import write_result
-    from .store import EmbeddedStore
+    from .settings import resolve
+    from .stores import open_store
 
     text = args.query
     if text.startswith("@"):
@@ -181,7 +240,13 @@ def cmd_query(args: argparse.Namespace) -> int:
             raise InputError(
                 f"cannot read the query file: {exc.strerror}", file=str(path)
             ) from None
-    store = EmbeddedStore.from_files(paths.data_files(_root()))
+    config = resolve({"STORE": args.store})
+    store = open_store(
+        config["STORE"],
+        files=paths.data_files(Path(config["ROOT"])),
+        base=config["BASE"],
+        timeout=config["STORE_TIMEOUT"],
+    )
     result = store.query(text)
     sys.stdout.buffer.write(write_result(result, args.format))
     sys.stdout.flush()
@@ -195,9 +260,37 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "WORKERS": args.workers,
         "THREADS": args.threads,
         "DATA": [str(p) for p in args.data] if args.data else None,
+        "STORE": args.store,
     }
     serve(host=args.host, port=args.port, overrides=overrides)
     return EXIT_OK
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    from .load import load
+    from .settings import resolve
+    from .stores import load_into
+
+    config = resolve({"STORE": args.store})
+    if not args.store and config["STORE"] == "memory":
+        raise InputError("say which store to load into: --store SPEC (see --help)")
+    root = Path(config["ROOT"])
+    files = list(args.data) if args.data else paths.data_files(root)
+    loaded = load(files, base=config["BASE"])
+    _validated(loaded, root)
+    done = load_into(config["STORE"], loaded.triples(), base=config["BASE"])
+    print(done)
+    return EXIT_OK
+
+
+def _validated(loaded, root: Path) -> None:
+    from .validate import validate_loaded
+
+    report = validate_loaded(loaded, shapes=paths.shapes_file(root))
+    if not report.conforms:
+        error = ValidationFailed(f"{len(report.violations)} violation(s): nothing was loaded")
+        error.report = report
+        raise error
 
 
 COMMANDS = {
@@ -205,6 +298,7 @@ COMMANDS = {
     "build": cmd_build,
     "query": cmd_query,
     "serve": cmd_serve,
+    "load": cmd_load,
 }
 
 if __name__ == "__main__":  # pragma: no cover

@@ -121,9 +121,16 @@ class QueryTimeout(NscnError):
 
 
 class StoreUnavailable(NscnError):
-    """An external store that is down, slow or answers an error."""
+    """An external store that is down (503, with ``Retry-After``) or answers an error or
+    something unreadable (502 Bad Gateway), RFC 9110 section 15.6."""
 
     __init__ = _kind(502, "Store unavailable")
+
+
+class StoreTimeout(StoreUnavailable):
+    """An external store that did not answer in time (504 Gateway Timeout, ``Retry-After``)."""
+
+    __init__ = _kind(504, "Store timed out")
 
 
 class ValidationTimeout(NscnError):

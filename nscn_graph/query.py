@@ -19,7 +19,9 @@ FORMAT_NAMES = (TABLE, *(f.name for f in formats.RESULT_FORMATS + formats.RDF_FO
 
 
 def is_graph_result(result: QueryResult) -> bool:
-    return isinstance(result, ox.QueryTriples)
+    """CONSTRUCT/DESCRIBE results: ``QueryTriples``, or the iterable of triples a remote store
+    answers (:class:`nscn_graph.stores.RemoteTriples`)."""
+    return not isinstance(result, ox.QuerySolutions | ox.QueryBoolean)
 
 
 def write_result(result: QueryResult, fmt_name: str = TABLE) -> bytes:

@@ -40,6 +40,18 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DIST", "dist", "folder where `nscn-graph build` writes dumps and descriptions"),
     Setting("WORKERS", 2, "WSGI worker processes for `serve`", int),
     Setting("THREADS", 4, "threads per WSGI worker for `serve`", int),
+    Setting(
+        "STORE",
+        "memory",
+        "the store to serve and query: memory, oxigraph:DIR or sparql+URL (`--store SPEC`; "
+        "credentials for a remote store in NSCN_STORE_USER and NSCN_STORE_PASSWORD)",
+    ),
+    Setting(
+        "STORE_TIMEOUT",
+        30.0,
+        "seconds to wait for a remote SPARQL store's answer before a 504",
+        float,
+    ),
     Setting("VALIDATE_MAX_BYTES", 5_000_000, "largest document `/validate` accepts (bytes)", int),
     Setting("VALIDATE_MAX_TRIPLES", 100_000, "most triples `/validate` checks in a document", int),
     Setting("VALIDATE_TIMEOUT", 30.0, "seconds a `/validate` validation may run", float),

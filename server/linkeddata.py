@@ -16,15 +16,17 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from threading import Lock
 
 from flask import Blueprint, Flask, Response, current_app, redirect, render_template, request
 from markupsafe import Markup
 
 from nscn_graph import formats, paths
-from nscn_graph.documents import KEY, Document, Documents, index
-from nscn_graph.errors import NotFound
+from nscn_graph.documents import KEY, Document, Documents, StoreDocuments, index
+from nscn_graph.errors import NotFound, StoreUnavailable
 from nscn_graph.serialize import serialize
 
 from .negotiation import negotiate
@@ -38,12 +40,26 @@ _DOC = re.compile(r"(?P<key>[a-z0-9][a-z0-9-]*/[a-z0-9][a-z0-9-]*)(?:\.(?P<ext>[
 
 @dataclass
 class Linked:
-    """The documents and the vocabulary labels, hung on ``app.extensions["nscn.linked"]``."""
+    """The documents and the vocabulary labels, hung on ``app.extensions["nscn.linked"]``.
 
-    documents: Documents
+    The documents are indexed from the store once, at start-up; a remote store that is down
+    then does not stop the server: they are indexed on the first request that needs them
+    (until then, that request is a 503 that says why)."""
+
+    load: Callable[[], Documents]
     vocab: Vocabulary
     prefixes: dict[str, str]
+    _documents: Documents | None = None
     _bytes: dict[tuple[str, str], bytes] = field(default_factory=dict)
+    _lock: Lock = field(default_factory=Lock)
+
+    @property
+    def documents(self) -> Documents:
+        if self._documents is None:
+            with self._lock:
+                if self._documents is None:
+                    self._documents = self.load()
+        return self._documents
 
     def rdf(self, document: Document, fmt: formats.Format) -> bytes:
         """The document in ``fmt`` (serialised once, then kept)."""
@@ -65,12 +81,24 @@ class Linked:
 def init_app(app: Flask) -> None:
     graph = app.extensions["nscn"]
     root = Path(app.config["ROOT"])
-    app.extensions["nscn.linked"] = Linked(
-        documents=index(graph.store.triples(), base=graph.base),
+    app.extensions["nscn.linked"] = state = Linked(
+        load=_indexer(graph),
         vocab=Vocabulary.load(paths.ontology_file(root), base=graph.base, prefixes=graph.prefixes),
         prefixes=graph.prefixes,
     )
+    try:
+        state.documents  # noqa: B018 - indexed once, in the master, before workers fork
+    except StoreUnavailable as error:
+        app.logger.warning("documents not indexed at start-up: %s", error)
     app.register_blueprint(bp)
+
+
+def _indexer(graph) -> Callable[[], Documents]:
+    """Every document indexed at start-up for the embedded store; for a persistent or remote
+    store (a graph that can outgrow memory), each read from the store when asked."""
+    if graph.store_kind == "embedded":
+        return lambda: index(graph.store.triples(), base=graph.base)
+    return lambda: StoreDocuments(graph.store, base=graph.base)
 
 
 def linked() -> Linked:

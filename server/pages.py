@@ -10,6 +10,7 @@ from markupsafe import Markup
 
 from nscn_graph import __version__
 from nscn_graph.documents import Documents
+from nscn_graph.errors import StoreUnavailable
 from nscn_graph.namespaces import NSCN
 
 from . import geomap
@@ -81,9 +82,7 @@ def prepare(documents: Documents) -> Landing:
     member = str(NSCN.SmartCity).replace("https://w3id.org/nscn/", base)
     groups: dict[str, tuple[str, list[City]]] = {}
     markers = []
-    for document in documents:
-        if member not in documents.types.get(document.iri, []):
-            continue
+    for document in documents.of_type(member):
         values: dict[str, list] = {}
         for triple in document.own:
             if triple.subject.value == document.iri:
@@ -127,8 +126,20 @@ def _float(values) -> float | None:
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["nscn.landing"] = prepare(app.extensions["nscn.linked"].documents)
+    app.extensions["nscn.landing"] = None
+    try:
+        landing(app)
+    except StoreUnavailable as error:  # a remote store that is down: prepared on first use
+        app.logger.warning("landing page not prepared at start-up: %s", error)
     app.register_blueprint(bp)
+
+
+def landing(app: Flask) -> Landing:
+    """The landing page's data, prepared once from the documents."""
+    extensions = app.extensions
+    if extensions["nscn.landing"] is None:
+        extensions["nscn.landing"] = prepare(extensions["nscn.linked"].documents)
+    return extensions["nscn.landing"]
 
 
 @bp.get("/")
@@ -138,7 +149,7 @@ def index():
         "index.html",
         summary=graph.summary,
         members=graph.summary.count(str(NSCN.SmartCity)),
-        landing=current_app.extensions["nscn.landing"],
+        landing=landing(current_app),
         links=LINKS,
         version=__version__,
     )

@@ -1,10 +1,12 @@
 """Running the app under gunicorn, a production WSGI server (``nscn-graph serve``).
 
-The graph is loaded once in the master (``preload_app``) and shared by the forked workers.
+The graph is loaded once in the master (``preload_app``) and shared by the forked workers
+(copy-on-write, with the start-up objects frozen out of the garbage collector's reach).
 """
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Mapping
 from typing import Any
 
@@ -26,7 +28,11 @@ class _Server(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self):
-        return create_app(self.overrides)
+        app = create_app(self.overrides)
+        # What start-up prepared is shared with the forked workers copy-on-write; frozen, the
+        # garbage collector never walks (and so never copies) it in a worker.
+        gc.freeze()
+        return app
 
 
 def serve(*, host: str, port: int, overrides: Mapping[str, Any] | None = None) -> None:
