@@ -30,8 +30,10 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from . import errors, formats
+from .query import is_graph_result
 from .serialize import serialize
-from .store import query_syntax_error
+from .store import EmbeddedStore
+from .stores import Store
 
 log = logging.getLogger(__name__)
 
@@ -84,22 +86,26 @@ _FORMATS = {f.name: f for f in formats.RESULT_FORMATS + formats.RDF_FORMATS}
 
 
 def evaluate(
-    store: ox.Store, job: Job, *, prefixes: dict[str, str], max_result_bytes: int | None
+    store: Store | ox.Store,
+    job: Job,
+    *,
+    prefixes: dict[str, str],
+    max_result_bytes: int | None,
 ) -> Answer:
     """Run ``job`` on ``store`` and serialise the result (in the worker process).
 
+    ``store`` is any store of :mod:`nscn_graph.stores` (or a bare pyoxigraph store).
     ``max_result_bytes`` bounds the result as it is written; ``None`` writes it in one go,
     for a query whose result is known to fit (the fast path)."""
-    options: dict[str, object] = {}
-    if job.default_graph_uris:
-        options["default_graph"] = [ox.NamedNode(iri) for iri in job.default_graph_uris]
-    if job.named_graph_uris:
-        options["named_graphs"] = [ox.NamedNode(iri) for iri in job.named_graph_uris]
-    try:
-        result = store.query(job.query, prefixes=prefixes, **options)
-    except SyntaxError as exc:
-        raise query_syntax_error(exc) from None
-    graph = isinstance(result, ox.QueryTriples)
+    if isinstance(store, ox.Store):
+        store = EmbeddedStore(store)
+    result = store.query(
+        job.query,
+        default_graph_uris=job.default_graph_uris,
+        named_graph_uris=job.named_graph_uris,
+        prefixes=prefixes,
+    )
+    graph = is_graph_result(result)
     name = job.graph_format if graph else job.results_format
     if name is None:
         offered = formats.RDF_FORMATS if graph else formats.RESULT_FORMATS
@@ -133,7 +139,7 @@ def evaluate(
 
 def _worker_main(
     conn: multiprocessing.connection.Connection,
-    store: ox.Store,
+    store: Store | ox.Store,
     prefixes: dict[str, str],
     max_result_bytes: int,
     parent: int,
@@ -167,10 +173,24 @@ def _worker_main(
 
 
 def _close_inherited_files(*, keep: int) -> None:
-    """Close what the web process had open (its listening socket, other clients'
-    connections): a connection the web process closes must really close."""
-    os.closerange(3, keep)
-    os.closerange(keep + 1, 1 << 20)
+    """Close the sockets the web process had open (its listening socket, other clients'
+    connections, other workers' pipes): a connection the web process closes must really close.
+    Files stay open: a persistent store's database (RocksDB) keeps descriptors of its own, and
+    closing them under it makes a read-only handle opened in this process hang."""
+    try:
+        descriptors = [int(name) for name in os.listdir("/proc/self/fd")]
+    except OSError:  # no /proc: close everything but the pipe
+        os.closerange(3, keep)
+        os.closerange(keep + 1, 1 << 20)
+        return
+    for fd in descriptors:
+        if fd < 3 or fd == keep:
+            continue
+        try:
+            if os.readlink(f"/proc/self/fd/{fd}").startswith("socket:"):
+                os.close(fd)
+        except OSError:  # closed meanwhile (the listing's own descriptor)
+            pass
 
 
 _CLONE_NEWUSER, _CLONE_NEWNET = 0x10000000, 0x40000000
@@ -223,7 +243,7 @@ class QueryPool:
 
     def __init__(
         self,
-        store: ox.Store,
+        store: Store | ox.Store,
         *,
         size: int,
         timeout: float,
@@ -400,3 +420,22 @@ def _stop_all(workers: Sequence[_Worker]) -> None:
             worker.stop()
     if isinstance(workers, list):
         workers.clear()
+
+
+class InlineRunner:
+    """Runs each query in the calling thread, for a remote store: the store evaluates it, and
+    the store's own time limit (setting ``STORE_TIMEOUT``) bounds the wait (504 past it).
+    The pool's workers are cut off from the network, so they cannot reach a remote store."""
+
+    def __init__(self, store: Store, *, prefixes: dict[str, str], max_result_bytes: int) -> None:
+        self.store = store
+        self.prefixes = dict(prefixes)
+        self.max_result_bytes = max_result_bytes
+
+    def run(self, job: Job) -> Answer:
+        return evaluate(
+            self.store, job, prefixes=self.prefixes, max_result_bytes=self.max_result_bytes
+        )
+
+    def close(self) -> None:
+        pass

@@ -18,7 +18,8 @@ from werkzeug.http import parse_accept_header
 
 from nscn_graph import formats, guard
 from nscn_graph.errors import NotAcceptable
-from nscn_graph.pool import Job, QueryPool
+from nscn_graph.pool import InlineRunner, Job, QueryPool
+from nscn_graph.store import EmbeddedStore
 
 from . import protocol, service_description
 from .negotiation import best
@@ -34,8 +35,13 @@ def init_app(app: Flask) -> None:
     """A pool of query workers over the published store (started lazily, per process)."""
     graph = app.extensions["nscn"]
     config = app.config
+    if not isinstance(graph.store, EmbeddedStore):  # a remote SPARQL store evaluates itself
+        app.extensions[EXTENSION] = InlineRunner(
+            graph.store, prefixes=graph.prefixes, max_result_bytes=config["SPARQL_MAX_RESULT"]
+        )
+        return
     app.extensions[EXTENSION] = QueryPool(
-        graph.store.store,
+        graph.store,
         size=config["SPARQL_QUERY_WORKERS"] or config["THREADS"],
         timeout=config["SPARQL_TIMEOUT"],
         prefixes=graph.prefixes,
@@ -44,7 +50,7 @@ def init_app(app: Flask) -> None:
     )
 
 
-def pool() -> QueryPool:
+def pool() -> QueryPool | InlineRunner:
     return current_app.extensions[EXTENSION]
 
 

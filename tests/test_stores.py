@@ -260,6 +260,7 @@ def test_server_over_the_persistent_store(persistent_dir):
     assert health["status"] == "ok" and health["store"] == OXIGRAPH
     page = app.test_client().get("/").get_data(as_text=True)
     assert page == embedded_app.test_client().get("/").get_data(as_text=True)
+    assert_same_sparql(_client_get(app), _client_get(embedded_app))
 
 
 def test_cli_build_then_query_the_persistent_store(cli, tmp_path):
@@ -286,6 +287,53 @@ def test_store_option_is_documented_with_complete_urls(cli, command):
 def test_load_needs_a_store(cli):
     result = cli("load")
     assert result.code == 2 and "--store" in result.err
+
+
+#: Queries whose /sparql answers must be the same over every store (CSV: order-independent
+#: after sorting; CONSTRUCT compared as graphs).
+SPARQL_CHECKS = {
+    "count": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",
+    "classes": "SELECT ?c (COUNT(?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c",
+    "ask": "ASK { city:oslo nscn:country country:norway }",
+    "labs": "SELECT ?lab ?city WHERE { ?lab a nscn:LivingLab ; nscn:city ?city }",
+}
+CONSTRUCT_CHECK = "CONSTRUCT { ?c ?p ?o } WHERE { ?c a nscn:SmartCity ; ?p ?o }"
+
+
+def assert_same_sparql(get, reference_get) -> None:
+    """The /sparql answers of a store-backed server equal the embedded server's."""
+    for name, query in SPARQL_CHECKS.items():
+        accept = {"Accept": "text/csv"}
+        ours, theirs = get(query, accept), reference_get(query, accept)
+        assert ours[0] == 200, (name, ours)
+        assert sorted(ours[1].splitlines()) == sorted(theirs[1].splitlines()), name
+    ours = get(CONSTRUCT_CHECK, {"Accept": "text/turtle"})
+    theirs = reference_get(CONSTRUCT_CHECK, {"Accept": "text/turtle"})
+    assert ours[0] == 200
+    assert isomorphic(
+        rdflib.Graph().parse(data=ours[1], format="turtle"),
+        rdflib.Graph().parse(data=theirs[1], format="turtle"),
+    )
+
+
+def _client_get(app):
+    client = app.test_client()
+
+    def get(query: str, headers: dict[str, str]) -> tuple[int, str]:
+        response = client.get("/sparql", query_string={"query": query}, headers=headers)
+        return response.status_code, response.get_data(as_text=True)
+
+    return get
+
+
+def _http_get(url: str):
+    def get(query: str, headers: dict[str, str]) -> tuple[int, str]:
+        response = requests.get(
+            url + "/sparql", params={"query": query}, headers=headers, timeout=30
+        )
+        return response.status_code, response.text
+
+    return get
 
 
 def _live(spec: str, env: dict[str, str] | None = None) -> Iterator[str]:
@@ -330,9 +378,11 @@ def _live(spec: str, env: dict[str, str] | None = None) -> Iterator[str]:
 def _check_live(url: str, kind: str, embedded_page: str) -> None:
     health = requests.get(url + "/health", timeout=10).json()
     assert health["store"] == kind and health["status"] == "ok"
+    reference = _client_get(create_app({"TESTING": True}))
     for _ in range(6):  # both workers, each with its own handle or HTTP session
         page = requests.get(url + "/", timeout=10)
         assert page.status_code == 200 and page.text == embedded_page
+        assert_same_sparql(_http_get(url), reference)
 
 
 @pytest.mark.http
@@ -421,6 +471,7 @@ def test_server_over_a_remote_store(loaded, embedded, monkeypatch):
     page = app.test_client().get("/").get_data(as_text=True)
     assert page == embedded_app.test_client().get("/").get_data(as_text=True)
     assert_same_answers(app.extensions["nscn"].store, embedded, known=KNOWN.get(loaded.name, set()))
+    assert_same_sparql(_client_get(app), _client_get(embedded_app))
 
 
 @pytest.mark.stores
@@ -446,6 +497,8 @@ def test_a_triple_written_straight_into_the_store_shows_through(loaded, monkeypa
     try:
         assert bool(store.query(ask))
         assert len(store) == before + 1
+        shown = _client_get(app)(ask, {"Accept": "application/sparql-results+json"})
+        assert shown[0] == 200 and '"boolean":true' in shown[1].replace(" ", "")
         fresh = create_app({"TESTING": True, "STORE": loaded.spec})
         assert fresh.test_client().get("/health").get_json()["triples"] == before + 1
     finally:
