@@ -20,24 +20,24 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(settings.resolve(test_config))
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
-    from . import context, errors, health, linkeddata, pages, sparql, state, vocab
+    from . import (
+        context,
+        descriptions,
+        dumps,
+        errors,
+        health,
+        linkeddata,
+        pages,
+        sparql,
+        state,
+        validation,
+        vocab,
+    )
 
-    state.init_app(app)
-    errors.init_app(app)
-    sparql.init_app(app)
-
-    from . import descriptions, dumps, validation  # publishing: dumps, VoID, DCAT-AP, /validate
-
-    dumps.init_app(app)
-    descriptions.init_app(app)
-    validation.init_app(app)
-    app.register_blueprint(health.bp)
-    app.register_blueprint(context.bp)
-    app.register_blueprint(dumps.bp)
-    app.register_blueprint(descriptions.bp)
-    app.register_blueprint(validation.bp)
-    app.register_blueprint(sparql.bp)
-    linkeddata.init_app(app)
-    pages.init_app(app)
-    vocab.init_app(app)
+    state.init_app(app)  # the store and what is computed from it, once
+    errors.init_app(app)  # one error shape: RFC 9457 problem JSON, or a page for browsers
+    for blueprint in (health.bp, context.bp):
+        app.register_blueprint(blueprint)
+    for feature in (sparql, dumps, descriptions, validation, linkeddata, pages, vocab):
+        feature.init_app(app)
     return app

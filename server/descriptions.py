@@ -84,6 +84,7 @@ class Descriptions:
 
 
 def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
     built = app.extensions["nscn_dist"]
     app.extensions["nscn_descriptions"] = Descriptions.from_dist(built) if built else None
 

@@ -103,6 +103,7 @@ def init_app(app: Flask) -> None:
     """Find (or make, once) the build of the published graph in ``DIST``. A store that cannot
     be read at start-up (a remote store that is down) does not stop the server: the build is
     tried again on the first request that needs it."""
+    app.register_blueprint(bp)
     app.extensions["nscn_dist"] = None
     try:
         app.extensions["nscn_dist"] = prepare(app)

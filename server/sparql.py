@@ -33,6 +33,7 @@ HTML = "text/html"
 
 def init_app(app: Flask) -> None:
     """A pool of query workers over the published store (started lazily, per process)."""
+    app.register_blueprint(bp)
     graph = app.extensions["nscn"]
     config = app.config
     if not isinstance(graph.store, EmbeddedStore):  # a remote SPARQL store evaluates itself

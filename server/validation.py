@@ -44,6 +44,7 @@ ACCEPT_POST = ", ".join(m for f in formats.RDF_FORMATS for m in f.media_types)
 
 
 def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
     app.extensions["nscn_validation"] = BoundedSemaphore(app.config["VALIDATE_CONCURRENCY"])
 
 

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -94,38 +95,34 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def live_server() -> Iterator[str]:
-    """``nscn-graph serve`` (gunicorn) on a free loopback port; yields its base URL."""
+@contextmanager
+def serving(
+    *args: str, env: dict[str, str] | None = None, healthy_only: bool = True, timeout: float = 60
+) -> Iterator[str]:
+    """``nscn-graph serve ARGS`` (gunicorn) on a free loopback port, stopped afterwards; yields
+    its base URL once ``/health`` answers (200, or any answer when ``healthy_only`` is off: a
+    server over a store that is down still starts)."""
     port = free_port()
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "nscn_graph.cli",
-            "serve",
-            "--port",
-            str(port),
-            "--workers",
-            "1",
-            "--threads",
-            "4",
-        ],
+        [sys.executable, "-m", "nscn_graph.cli", "serve", "--port", str(port), *args],
         cwd=ROOT,
+        env={**os.environ, **(env or {})},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + timeout
         while True:
             try:
-                if requests.get(url + "/health", timeout=2).status_code == 200:
+                status = requests.get(url + "/health", timeout=2).status_code
+                if status == 200 or not healthy_only:
                     break
             except requests.ConnectionError:
                 pass
             if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
                 raise RuntimeError("server did not start: " + (process.stderr.read() or ""))
             time.sleep(0.2)
         yield url
@@ -137,3 +134,10 @@ def live_server() -> Iterator[str]:
             process.kill()
         if process.stderr:
             process.stderr.close()
+
+
+@pytest.fixture(scope="session")
+def live_server() -> Iterator[str]:
+    """``nscn-graph serve`` (gunicorn, one worker) on a free loopback port; yields its URL."""
+    with serving("--workers", "1", "--threads", "4") as url:
+        yield url

@@ -4,19 +4,15 @@ queries stopped past the time limit while others are answered."""
 
 from __future__ import annotations
 
-import os
 import socket
-import subprocess
-import sys
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import rdflib
 import requests
-from conftest import ROOT, free_port
+from conftest import serving
 from SPARQLWrapper import (
     CSV,
     GET,
@@ -178,46 +174,18 @@ def big_nt(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def short_server(big_nt) -> Iterator[str]:
-    port = free_port()
-    env = {**os.environ, "NSCN_SPARQL_TIMEOUT": "1"}
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "nscn_graph.cli",
-            "serve",
-            "--port",
-            str(port),
-            "--workers",
-            "1",
-            "--threads",
-            "4",
-            "--data",
-            str(big_nt),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if requests.get(url + "/health", timeout=2).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            assert process.poll() is None and time.monotonic() < deadline, "server did not start"
-            time.sleep(0.2)
+    """A server of the large file with a 1 s query time limit."""
+    with serving(
+        "--workers",
+        "1",
+        "--threads",
+        "4",
+        "--data",
+        str(big_nt),
+        env={"NSCN_SPARQL_TIMEOUT": "1"},
+        timeout=120,
+    ) as url:
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 def test_serve_data_serves_a_large_n_triples_file(short_server):

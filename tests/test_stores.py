@@ -5,7 +5,6 @@ free loopback ports, loaded, and compared query by query with the embedded store
 from __future__ import annotations
 
 import http.server
-import subprocess
 import sys
 import threading
 import time
@@ -17,7 +16,7 @@ import pytest
 import rdflib
 import requests
 import storeservers
-from conftest import run_cli
+from conftest import run_cli, serving
 from rdflib.compare import isomorphic
 from storeservers import GRAPH, free_port
 
@@ -338,41 +337,8 @@ def _http_get(url: str):
 
 def _live(spec: str, env: dict[str, str] | None = None) -> Iterator[str]:
     """`nscn-graph serve --store SPEC` with two gunicorn workers; yields its URL."""
-    import os
-
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "nscn_graph.cli",
-            "serve",
-            "--port",
-            str(port),
-            "--workers",
-            "2",
-            "--store",
-            spec,
-        ],
-        cwd=paths.ROOT,
-        env={**os.environ, **(env or {})},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                requests.get(url + "/health", timeout=2)
-                break
-            except requests.ConnectionError:
-                assert process.poll() is None and time.monotonic() < deadline
-                time.sleep(0.1)
+    with serving("--workers", "2", "--store", spec, env=env, healthy_only=False) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def _check_live(url: str, kind: str, embedded_page: str) -> None:
