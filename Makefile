@@ -59,8 +59,8 @@ linked-assets: $(ATLAS)
 # Debian's chromium for the browser tests (Playwright drives it; never `playwright install`),
 # and raptor (rapper) to check the RDF with an independent parser.
 browser:
-	command -v chromium >/dev/null || (apt-get update && apt-get install -y --no-install-recommends chromium)
-	command -v rapper >/dev/null || (apt-get update && apt-get install -y --no-install-recommends raptor2-utils)
+	command -v chromium >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium)
+	command -v rapper >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends raptor2-utils)
 
 clean:
 	rm -rf $(VENV) dist build *.egg-info
