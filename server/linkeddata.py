@@ -29,7 +29,7 @@ from nscn_graph.documents import KEY, Document, Documents, StoreDocuments, index
 from nscn_graph.errors import NotFound, StoreUnavailable
 from nscn_graph.serialize import serialize
 
-from .negotiation import negotiate
+from .negotiation import mark_alternates, negotiate
 from .state import published
 from .thing import Vocabulary, build_page, languages, local_path
 
@@ -161,14 +161,7 @@ def document(name: str) -> Response:
         response.vary.add("Accept-Language")
     else:
         response = Response(state.rdf(found, fmt), content_type=fmt.content_type)
-    if extension is None:
-        response.vary.add("Accept")
-        response.headers["Content-Location"] = f"{path}.{fmt.extension}"
-    response.headers["Link"] = ", ".join(
-        f'<{path}.{other.extension}>; rel="alternate"; type="{other.media_type}"'
-        for other in offers
-        if other is not fmt
-    )
+    mark_alternates(response, path, fmt, offers, suffixed=extension is not None)
     # RFC 9110 §13: a strong validator, so clients and caches can revalidate with a 304
     response.add_etag()
     return response.make_conditional(request)

@@ -67,3 +67,17 @@ def offered(offers: Sequence[Format]) -> str:
 def prefers_html(accept: MIMEAccept) -> bool:
     """Whether a client (a browser) asks for HTML over JSON."""
     return best(accept, ("application/problem+json", "text/html")) == "text/html"
+
+
+def mark_alternates(response, path: str, fmt, offers, *, suffixed: bool) -> None:
+    """Headers of a negotiated document at ``path`` in ``fmt``: ``Link: rel="alternate"`` to
+    each other form (``path.ext``); unless a suffix chose the form, ``Vary: Accept`` and the
+    ``Content-Location`` of the form sent (RFC 9110 §8.7, §12.5.5)."""
+    if not suffixed:
+        response.vary.add("Accept")
+        response.headers["Content-Location"] = f"{path}.{fmt.extension}"
+    response.headers["Link"] = ", ".join(
+        f'<{path}.{other.extension}>; rel="alternate"; type="{other.media_type}"'
+        for other in offers
+        if other is not fmt
+    )

@@ -27,7 +27,7 @@ from nscn_graph import formats, paths
 from nscn_graph.load import parse_file, to_rdflib
 from nscn_graph.serialize import serialize
 
-from .negotiation import negotiate
+from .negotiation import mark_alternates, negotiate
 from .thing import local_path
 
 bp = Blueprint("vocab", __name__)
@@ -109,14 +109,7 @@ def document(name: str, extension: str | None = None) -> Response:
         response = Response(published.html(make), mimetype="text/html")
     else:
         response = Response(published.rdf(fmt), content_type=fmt.content_type)
-    if extension is None:
-        response.vary.add("Accept")
-        response.headers["Content-Location"] = f"/{name}.{fmt.extension}"
-    response.headers["Link"] = ", ".join(
-        f'</{name}.{other.extension}>; rel="alternate"; type="{other.media_type}"'
-        for other in offers
-        if other is not fmt
-    )
+    mark_alternates(response, f"/{name}", fmt, offers, suffixed=extension is not None)
     return response
 
 
