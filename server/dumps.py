@@ -145,7 +145,7 @@ def dump(name: str):
     """One file of the build (GET and HEAD; conditional and range requests, RFC 9110)."""
     file = dist().files.get(name)
     if file is None:
-        raise NotFound(f"there is no dump called {name!r}; see /dumps/ for the list")
+        raise NotFound("there is no dump of this name; see /dumps/ for the list")
     response = send_file(
         file.path,
         mimetype=file.content_type.split(";")[0],

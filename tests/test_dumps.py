@@ -236,3 +236,10 @@ def test_a_store_unreadable_at_start_up_is_built_on_first_use(tmp_path, monkeypa
     assert client.get("/catalog").status_code == 200
     assert _get(client, "/dumps/SHA256SUMS").status_code == 200
     assert len(calls) == 2
+
+
+@pytest.mark.parametrize("accept", ["application/json", "text/html"])
+def test_an_unknown_dump_name_is_not_echoed(client, accept):
+    response = _get(client, "/dumps/%3Cb%3Eowned%3C%2Fb%3E.ttl", headers={"Accept": accept})
+    assert response.status_code == 404
+    assert b"owned" not in response.data
