@@ -7,6 +7,7 @@ the file an editor has to open.
 
 from __future__ import annotations
 
+import json
 import xml.parsers.expat
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -76,6 +77,8 @@ def parse_bytes(
     assert isinstance(fmt.oxigraph, ox.RdfFormat), fmt
     if fmt is formats.RDFXML and b"<!ENTITY" in data:
         _check_entity_expansion(data, name)
+    if fmt is formats.JSONLD:
+        _check_json_depth(data, name)
     try:
         quads = ox.parse(data, format=fmt.oxigraph, base_iri=base, without_named_graphs=True)
         triples = [quad.triple for quad in quads]
@@ -112,6 +115,22 @@ def _xml_position(data: bytes) -> tuple[int | None, int | None]:
     except xml.parsers.expat.ExpatError as exc:
         return exc.lineno, exc.offset + 1
     return None, None
+
+
+def _check_json_depth(data: bytes, name: str | None) -> None:
+    """Refuse JSON nested so deep that pyoxigraph's JSON-LD parser would overflow its stack
+    (a few thousand levels kill the whole process with SIGSEGV). Python's own JSON parser
+    reads it first and stops with ``RecursionError`` at the interpreter's recursion limit
+    (about a thousand levels, far beyond any real document); JSON that does not parse is left
+    to pyoxigraph, whose message has the line and column."""
+    try:
+        json.loads(data)
+    except RecursionError:
+        raise RdfSyntaxError(
+            "the JSON-LD document nests objects or arrays too deeply", file=name
+        ) from None
+    except ValueError:
+        return
 
 
 #: How much larger than its bytes an RDF/XML document may grow when its entities are expanded.

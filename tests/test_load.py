@@ -122,3 +122,20 @@ def test_rdfxml_entities_for_namespaces_still_parse():
     )
     (triple,) = parse_bytes(data, formats.RDFXML)
     assert triple.subject.value == "https://w3id.org/nscn/id/city/x"
+
+
+def deeply_nested_jsonld(depth: int = 20_000) -> bytes:
+    """JSON-LD that crashed the process (SIGSEGV in pyoxigraph's parser) before it was refused."""
+    return (
+        '{"@id": "http://a/s", "http://a/p": ' + '{"http://a/p": ' * depth + "1" + "}" * depth + "}"
+    ).encode()
+
+
+def test_deeply_nested_jsonld_is_refused_before_parsing():
+    with pytest.raises(RdfSyntaxError, match="too deeply") as caught:
+        parse_bytes(deeply_nested_jsonld(), formats.JSONLD, name="deep.jsonld")
+    assert caught.value.file == "deep.jsonld"
+
+
+def test_ordinary_jsonld_nesting_still_parses():
+    assert len(parse_bytes(deeply_nested_jsonld(50), formats.JSONLD)) == 51

@@ -299,3 +299,13 @@ def test_rdfxml_entity_bomb_is_400_and_the_server_answers_on(client):
     assert response.mimetype == "application/problem+json"
     assert "entities expand" in response.get_json()["detail"]
     assert _post(client, VALID.read_bytes()).status_code == 200
+
+
+def test_deeply_nested_jsonld_is_400_and_the_server_answers_on(client):
+    depth = 20_000  # pyoxigraph's JSON-LD parser overflows its stack on this: the worker died
+    data = '{"@id": "http://a/s", "http://a/p": ' + '{"http://a/p": ' * depth + "1" + "}" * depth
+    response = _post(client, (data + "}").encode(), "application/ld+json")
+    assert response.status_code == 400
+    assert response.mimetype == "application/problem+json"
+    assert "too deeply" in response.get_json()["detail"]
+    assert _post(client, VALID.read_bytes()).status_code == 200
