@@ -139,8 +139,10 @@ def parser() -> argparse.ArgumentParser:
     p = command("serve", "Run the HTTP server (production WSGI server, gunicorn).")
     p.add_argument("--host", default="127.0.0.1", help="interface (default: 127.0.0.1)")
     p.add_argument("--port", type=_port, default=8080, help="port (default: 8080)")
-    p.add_argument("--workers", type=int, default=None, help="worker processes (default: 2)")
-    p.add_argument("--threads", type=int, default=None, help="threads per worker (default: 4)")
+    p.add_argument("--workers", type=_positive, default=None, help="worker processes (default: 2)")
+    p.add_argument(
+        "--threads", type=_positive, default=None, help="threads per worker (default: 4)"
+    )
     p.add_argument(
         "--data",
         nargs="+",
@@ -171,6 +173,17 @@ def _port(text: str) -> int:
     if not 0 <= port <= 65535:
         raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0-65535)")
     return port
+
+
+def _positive(text: str) -> int:
+    """A whole number of at least 1, for argparse."""
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return number
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -223,3 +223,12 @@ def test_build_into_a_folder_that_cannot_be_made_exits_2_naming_it(cli, tmp_path
     assert result.code == 2
     assert "cannot write the build" in result.err and str(blocker) in result.err
     assert "Traceback" not in result.err
+
+
+@pytest.mark.parametrize("option", ["--workers", "--threads"])
+def test_serve_with_no_workers_or_threads_is_a_usage_error(cli, option):
+    # --threads 0 used to start gunicorn, whose workers failed to boot with tracebacks.
+    result = cli("serve", option, "0")
+    assert result.code == 2
+    assert "at least 1" in result.err
+    assert "Traceback" not in result.err
