@@ -138,9 +138,11 @@ def parser() -> argparse.ArgumentParser:
 
     p = command("serve", "Run the HTTP server (production WSGI server, gunicorn).")
     p.add_argument("--host", default="127.0.0.1", help="interface (default: 127.0.0.1)")
-    p.add_argument("--port", type=int, default=8080, help="port (default: 8080)")
-    p.add_argument("--workers", type=int, default=None, help="worker processes (default: 2)")
-    p.add_argument("--threads", type=int, default=None, help="threads per worker (default: 4)")
+    p.add_argument("--port", type=_port, default=8080, help="port (default: 8080)")
+    p.add_argument("--workers", type=_positive, default=None, help="worker processes (default: 2)")
+    p.add_argument(
+        "--threads", type=_positive, default=None, help="threads per worker (default: 4)"
+    )
     p.add_argument(
         "--data",
         nargs="+",
@@ -160,6 +162,28 @@ def parser() -> argparse.ArgumentParser:
         help="load these RDF files instead of the bundled data",
     )
     return top
+
+
+def _port(text: str) -> int:
+    """A TCP port number (0-65535), for argparse."""
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0-65535)")
+    return port
+
+
+def _positive(text: str) -> int:
+    """A whole number of at least 1, for argparse."""
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return number
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -207,13 +231,17 @@ def cmd_build(args: argparse.Namespace) -> int:
     from .settings import resolve
 
     root = _root()
-    report, dumps = build(
-        paths.data_files(root),
-        args.out,
-        shapes=paths.shapes_file(root),
-        links=resolve()["PUBLIC_URL"],
-        store_dir=args.store_dir,
-    )
+    try:
+        report, dumps = build(
+            paths.data_files(root),
+            args.out,
+            shapes=paths.shapes_file(root),
+            links=resolve()["PUBLIC_URL"],
+            store_dir=args.store_dir,
+        )
+    except OSError as exc:
+        where = exc.filename if exc.filename is not None else args.out
+        raise NscnError(f"cannot write the build: {exc.strerror or exc}", file=str(where)) from None
     print(report.to_text())
     for dump in dumps:
         print(f"wrote {dump.path} ({dump.size} bytes)")
@@ -239,6 +267,10 @@ def cmd_query(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise InputError(
                 f"cannot read the query file: {exc.strerror}", file=str(path)
+            ) from None
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                f"the query file is not UTF-8 text (byte {exc.start})", file=str(path)
             ) from None
     config = resolve({"STORE": args.store})
     store = open_store(

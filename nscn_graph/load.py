@@ -7,6 +7,7 @@ the file an editor has to open.
 
 from __future__ import annotations
 
+import json
 import xml.parsers.expat
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -74,6 +75,10 @@ def parse_bytes(
 ) -> list[ox.Triple]:
     """The triples of an RDF document; :class:`RdfSyntaxError` with line and column if bad."""
     assert isinstance(fmt.oxigraph, ox.RdfFormat), fmt
+    if fmt is formats.RDFXML and b"<!ENTITY" in data:
+        _check_entity_expansion(data, name)
+    if fmt is formats.JSONLD:
+        _check_json_depth(data, name)
     try:
         quads = ox.parse(data, format=fmt.oxigraph, base_iri=base, without_named_graphs=True)
         triples = [quad.triple for quad in quads]
@@ -110,6 +115,66 @@ def _xml_position(data: bytes) -> tuple[int | None, int | None]:
     except xml.parsers.expat.ExpatError as exc:
         return exc.lineno, exc.offset + 1
     return None, None
+
+
+def _check_json_depth(data: bytes, name: str | None) -> None:
+    """Refuse JSON nested so deep that pyoxigraph's JSON-LD parser would overflow its stack
+    (a few thousand levels kill the whole process with SIGSEGV). Python's own JSON parser
+    reads it first and stops with ``RecursionError`` at the interpreter's recursion limit
+    (about a thousand levels, far beyond any real document); JSON that does not parse is left
+    to pyoxigraph, whose message has the line and column."""
+    try:
+        json.loads(data)
+    except RecursionError:
+        raise RdfSyntaxError(
+            "the JSON-LD document nests objects or arrays too deeply", file=name
+        ) from None
+    except ValueError:
+        return
+
+
+#: How much larger than its bytes an RDF/XML document may grow when its entities are expanded.
+ENTITY_EXPANSION = 10
+ENTITY_EXPANSION_FLOOR = 1 << 20
+
+
+class _TooBig(Exception):
+    pass
+
+
+def _check_entity_expansion(data: bytes, name: str | None) -> None:
+    """Refuse RDF/XML whose internal entities expand it enormously ("billion laughs").
+
+    pyoxigraph expands internal entities without a bound: a 1 kB document can become gigabytes
+    in memory. expat reads the document first (it resolves no external entity, and stops
+    amplification of its own past its limits) and counts the text and attribute values it
+    delivers; past ``ENTITY_EXPANSION`` times the document's size the document is refused."""
+    limit = max(ENTITY_EXPANSION * len(data), ENTITY_EXPANSION_FLOOR)
+    seen = 0
+
+    def count(size: int) -> None:
+        nonlocal seen
+        seen += size
+        if seen > limit:
+            raise _TooBig
+
+    parser = xml.parsers.expat.ParserCreate()
+    parser.CharacterDataHandler = lambda text: count(len(text))
+    parser.StartElementHandler = lambda _tag, attrs: count(sum(map(len, attrs.values())))
+    try:
+        parser.Parse(data, True)
+    except _TooBig:
+        pass
+    except xml.parsers.expat.ExpatError as exc:
+        if "amplification" not in str(exc):
+            return  # an ordinary syntax error: the RDF/XML parser reports it
+    else:
+        return
+    raise RdfSyntaxError(
+        f"the document's XML entities expand it beyond {limit} bytes; "
+        "declare no entities that repeat other entities",
+        file=name,
+    )
 
 
 def _strip_position(message: str) -> str:

@@ -145,7 +145,8 @@ def dump(name: str):
     """One file of the build (GET and HEAD; conditional and range requests, RFC 9110)."""
     file = dist().files.get(name)
     if file is None:
-        raise NotFound(f"there is no dump called {name!r}; see /dumps/ for the list")
+        raise NotFound("there is no dump of this name; see /dumps/ for the list")
+    _ignore_unservable_range()
     response = send_file(
         file.path,
         mimetype=file.content_type.split(";")[0],
@@ -158,6 +159,18 @@ def dump(name: str):
     )
     response.headers["Content-Type"] = file.content_type
     return response
+
+
+def _ignore_unservable_range() -> None:
+    """RFC 9110 §14.2: a Range in a unit the server does not know MUST be ignored (and one that
+    is malformed, or asks for several parts, MAY be): the whole file is sent, as werkzeug
+    would otherwise answer 416. A well-formed byte range past the end stays 416."""
+    if "HTTP_RANGE" not in request.environ:
+        return
+    wanted = request.range
+    if wanted is None or wanted.units != "bytes" or len(wanted.ranges) != 1:
+        del request.environ["HTTP_RANGE"]
+        request.__dict__.pop("range", None)  # werkzeug caches the parsed header
 
 
 @bp.get("/dumps/")

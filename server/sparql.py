@@ -22,6 +22,7 @@ from nscn_graph.pool import InlineRunner, Job, QueryPool
 from nscn_graph.store import EmbeddedStore
 
 from . import protocol, service_description
+from .links import server_url
 from .negotiation import best
 from .state import published
 
@@ -143,10 +144,9 @@ def describe_service() -> Response:
 
 
 def endpoint_url() -> str:
-    """The endpoint's absolute URL: the public URL setting, or the URL the request came in on."""
-    public = current_app.config.get("PUBLIC_URL")
-    root = public.rstrip("/") + "/" if public else request.url_root
-    return root + "sparql"
+    """The endpoint's absolute URL: the public URL setting, or the URL the request came in on
+    (a host name that cannot make an IRI is refused, as for VoID and DCAT)."""
+    return server_url() + "sparql"
 
 
 def editor_page(query: str | None = None) -> str:

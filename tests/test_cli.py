@@ -197,3 +197,38 @@ def test_build_writes_nothing_when_validation_fails(cli, tmp_path):
     assert result.code == 1
     assert "city:aarhus" in result.err
     assert not out.exists()
+
+
+def test_query_file_that_is_not_utf8_exits_2_naming_it(cli, tmp_path):
+    query = tmp_path / "latin1.rq"
+    query.write_bytes('ASK { ?s ?p "K\u00f8benhavn" }'.encode("latin-1"))
+    result = cli("query", f"@{query}")
+    assert result.code == 2
+    assert f"{query}: " in result.err and "not UTF-8" in result.err
+    assert "Traceback" not in result.err
+
+
+@pytest.mark.parametrize("port", ["99999", "-1", "http"])
+def test_serve_with_an_impossible_port_is_a_usage_error(cli, port):
+    result = cli("serve", "--port", port)
+    assert result.code == 2
+    assert "not a port number" in result.err
+    assert "Traceback" not in result.err
+
+
+def test_build_into_a_folder_that_cannot_be_made_exits_2_naming_it(cli, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder\n")
+    result = cli("build", "--out", str(blocker / "dist"))
+    assert result.code == 2
+    assert "cannot write the build" in result.err and str(blocker) in result.err
+    assert "Traceback" not in result.err
+
+
+@pytest.mark.parametrize("option", ["--workers", "--threads"])
+def test_serve_with_no_workers_or_threads_is_a_usage_error(cli, option):
+    # --threads 0 used to start gunicorn, whose workers failed to boot with tracebacks.
+    result = cli("serve", option, "0")
+    assert result.code == 2
+    assert "at least 1" in result.err
+    assert "Traceback" not in result.err

@@ -236,3 +236,27 @@ def test_a_store_unreadable_at_start_up_is_built_on_first_use(tmp_path, monkeypa
     assert client.get("/catalog").status_code == 200
     assert _get(client, "/dumps/SHA256SUMS").status_code == 200
     assert len(calls) == 2
+
+
+@pytest.mark.parametrize("accept", ["application/json", "text/html"])
+def test_an_unknown_dump_name_is_not_echoed(client, accept):
+    response = _get(client, "/dumps/%3Cb%3Eowned%3C%2Fb%3E.ttl", headers={"Accept": accept})
+    assert response.status_code == 404
+    assert b"owned" not in response.data
+
+
+@pytest.mark.parametrize("header", ["chars=0-99", "bytes=5-1", "bytes=0-1,5-9", "bytes=x-y"])
+def test_a_range_the_server_cannot_serve_is_ignored(client, dist, header):
+    # RFC 9110 §14.2: an unknown range unit MUST be ignored; werkzeug answered 416.
+    path = f"/dumps/{_name(dist, 'ttl')}"
+    whole = _get(client, path).get_data()
+    response = _get(client, path, headers={"Range": header})
+    assert response.status_code == 200
+    assert response.get_data() == whole
+
+
+def test_a_byte_range_past_the_end_is_416(client, dist):
+    path = f"/dumps/{_name(dist, 'ttl')}"
+    response = _get(client, path, headers={"Range": "bytes=999999999-", "Accept": "*/*"})
+    assert response.status_code == 416
+    assert response.mimetype == "application/problem+json"

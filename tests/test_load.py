@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from nscn_graph import formats
 from nscn_graph.errors import InputError, RdfSyntaxError
-from nscn_graph.load import load, load_in_context
+from nscn_graph.load import load, load_in_context, parse_bytes
 
 BROKEN = [
     pytest.param(
@@ -83,3 +84,58 @@ def test_edited_copy_replaces_its_original(tmp_path: Path, bundled):
     }
     assert ("Aarhus (edited)", "en") in labels and ("Aarhus", "en") not in labels
     assert len(loaded) == len(bundled)
+
+
+def _entity_document(entities: str, body: str) -> bytes:
+    return (
+        f'<?xml version="1.0"?>\n<!DOCTYPE rdf:RDF [{entities}]>\n'
+        '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"'
+        ' xmlns:rdfs="http://www.w3.org/2000/01/rdf-schema#">\n'
+        f"{body}\n</rdf:RDF>\n"
+    ).encode()
+
+
+def billion_laughs(in_attribute: bool = False) -> bytes:
+    """An RDF/XML document of under 2 kB whose entities expand to gigabytes."""
+    entities = '<!ENTITY lol0 "lol">' + "".join(
+        f'<!ENTITY lol{n} "{f"&lol{n - 1};" * 10}">' for n in range(1, 10)
+    )
+    if in_attribute:
+        body = '<rdf:Description rdf:about="http://a/&lol9;"/>'
+    else:
+        body = '<rdf:Description rdf:about="http://a/b"><rdfs:label>&lol9;</rdfs:label></rdf:Description>'
+    return _entity_document(entities, body)
+
+
+@pytest.mark.parametrize("in_attribute", [False, True], ids=["text", "attribute"])
+def test_rdfxml_entity_bomb_is_refused_before_parsing(in_attribute):
+    # pyoxigraph alone expands this label to 3 GB (9 GB of memory, 20 s).
+    with pytest.raises(RdfSyntaxError, match="entities expand") as caught:
+        parse_bytes(billion_laughs(in_attribute), formats.RDFXML, name="bomb.rdf")
+    assert caught.value.file == "bomb.rdf"
+
+
+def test_rdfxml_entities_for_namespaces_still_parse():
+    data = _entity_document(
+        '<!ENTITY nscn "https://w3id.org/nscn/id/">',
+        '<rdf:Description rdf:about="&nscn;city/x"><rdfs:label>x</rdfs:label></rdf:Description>',
+    )
+    (triple,) = parse_bytes(data, formats.RDFXML)
+    assert triple.subject.value == "https://w3id.org/nscn/id/city/x"
+
+
+def deeply_nested_jsonld(depth: int = 20_000) -> bytes:
+    """JSON-LD that crashed the process (SIGSEGV in pyoxigraph's parser) before it was refused."""
+    return (
+        '{"@id": "http://a/s", "http://a/p": ' + '{"http://a/p": ' * depth + "1" + "}" * depth + "}"
+    ).encode()
+
+
+def test_deeply_nested_jsonld_is_refused_before_parsing():
+    with pytest.raises(RdfSyntaxError, match="too deeply") as caught:
+        parse_bytes(deeply_nested_jsonld(), formats.JSONLD, name="deep.jsonld")
+    assert caught.value.file == "deep.jsonld"
+
+
+def test_ordinary_jsonld_nesting_still_parses():
+    assert len(parse_bytes(deeply_nested_jsonld(50), formats.JSONLD)) == 51

@@ -66,3 +66,20 @@ def test_not_acceptable(client):
     response = client.get("/sparql", headers={"Accept": "image/png"})
     assert response.status_code == 406
     assert "text/turtle" in response.get_json()["detail"]
+
+
+def test_the_request_host_makes_the_endpoint_link(client):
+    response = client.get(
+        "/sparql", headers={"Host": "data.example.org:8443", "Accept": "text/turtle"}
+    )
+    graph = rdflib.Graph().parse(data=response.data, format="turtle")
+    assert (None, SD.endpoint, rdflib.URIRef("http://data.example.org:8443/sparql")) in graph
+
+
+@pytest.mark.parametrize("host", ["a>b", "a b", 'exa"mple'])
+def test_a_host_that_makes_no_iri_is_400_as_for_void(client, host):
+    # It used to describe the endpoint as <http:///sparql>.
+    for path in ("/sparql", "/.well-known/void"):
+        response = client.get(path, headers={"Host": host, "Accept": "text/turtle"})
+        assert response.status_code == 400, path
+        assert response.mimetype == "application/problem+json"

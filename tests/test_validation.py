@@ -281,3 +281,31 @@ def test_uploaded_file_names_are_made_safe(client, filename, shown):
     )
     assert response.status_code == 200
     assert response.get_json()["files"] == [shown]
+
+
+def test_rdfxml_entity_bomb_is_400_and_the_server_answers_on(client):
+    entities = '<!ENTITY l0 "lol">' + "".join(
+        f'<!ENTITY l{n} "{f"&l{n - 1};" * 10}">' for n in range(1, 10)
+    )
+    bomb = (
+        f'<?xml version="1.0"?>\n<!DOCTYPE rdf:RDF [{entities}]>\n'
+        '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"'
+        ' xmlns:rdfs="http://www.w3.org/2000/01/rdf-schema#">\n'
+        '<rdf:Description rdf:about="http://a/b"><rdfs:label>&l9;</rdfs:label></rdf:Description>\n'
+        "</rdf:RDF>\n"
+    ).encode()
+    response = _post(client, bomb, "application/rdf+xml")
+    assert response.status_code == 400
+    assert response.mimetype == "application/problem+json"
+    assert "entities expand" in response.get_json()["detail"]
+    assert _post(client, VALID.read_bytes()).status_code == 200
+
+
+def test_deeply_nested_jsonld_is_400_and_the_server_answers_on(client):
+    depth = 20_000  # pyoxigraph's JSON-LD parser overflows its stack on this: the worker died
+    data = '{"@id": "http://a/s", "http://a/p": ' + '{"http://a/p": ' * depth + "1" + "}" * depth
+    response = _post(client, (data + "}").encode(), "application/ld+json")
+    assert response.status_code == 400
+    assert response.mimetype == "application/problem+json"
+    assert "too deeply" in response.get_json()["detail"]
+    assert _post(client, VALID.read_bytes()).status_code == 200
