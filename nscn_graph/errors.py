@@ -33,7 +33,8 @@ class NscnError(Exception):
         return ":".join(parts)
 
     def __str__(self) -> str:
-        return f"{self.where}: {self.detail}" if self.where else self.detail
+        """``file:line:column: detail`` for a problem in a file, else the detail alone."""
+        return f"{self.where}: {self.detail}" if self.file else self.detail
 
     def problem(self) -> dict[str, object]:
         """The RFC 9457 members of this error (without ``instance``, which the edge adds)."""

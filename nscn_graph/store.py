@@ -68,4 +68,7 @@ def query_syntax_error(exc: SyntaxError) -> QuerySyntaxError:
     message = str(exc)
     match = _POSITION.search(message)
     line, column = (int(match[1]), int(match[2])) if match else (None, None)
+    if match:  # the position is carried as line and column; say it once, in words
+        message = message[match.end() :].lstrip(": ") or message
+        message = f"{message} (line {line}, column {column})"
     return QuerySyntaxError(f"the query does not parse: {message}", line=line, column=column)

@@ -169,7 +169,7 @@ def test_query_from_file_as_turtle(cli, tmp_path):
 def test_malformed_query_exits_2_with_position(cli):
     result = cli("query", "SELECT * WHERE { ?s ?p }")
     assert result.code == 2
-    assert "1:" in result.err and "does not parse" in result.err
+    assert "line 1, column" in result.err and "does not parse" in result.err
     assert "Traceback" not in result.err
 
 
