@@ -198,6 +198,7 @@ def start(server: Server, data: Path, work: Path, args: argparse.Namespace) -> N
     server.port = free_port()
     env = {**os.environ, "BENCH_DATA": str(data)}
     if server.name.startswith("nscn-graph"):
+        env["NSCN_ACCESS_LOG"] = "off"  # the same gunicorn settings as the baselines
         if server.name == "nscn-graph-workers":
             env["NSCN_SPARQL_FAST_PATH"] = "0"  # every query through a worker process
         server.process = subprocess.Popen(

@@ -41,6 +41,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("WORKERS", 2, "WSGI worker processes for `serve`", int),
     Setting("THREADS", 4, "threads per WSGI worker for `serve`", int),
     Setting(
+        "ACCESS_LOG",
+        "-",
+        "where `serve` writes its access log (`-`: standard output, `off`: none, or a file)",
+    ),
+    Setting(
         "STORE",
         "memory",
         "the store to serve and query: memory, oxigraph:DIR or sparql+URL (`--store SPEC`; "

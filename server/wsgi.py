@@ -43,7 +43,7 @@ def serve(*, host: str, port: int, overrides: Mapping[str, Any] | None = None) -
         "threads": config["THREADS"],
         "worker_class": "gthread",
         "preload_app": True,
-        "accesslog": "-",
+        "accesslog": None if config["ACCESS_LOG"] in ("", "off") else config["ACCESS_LOG"],
         "errorlog": "-",
         "timeout": 60,
         # SPARQL queries sent by GET make long request lines: allow gunicorn's largest
