@@ -16,9 +16,9 @@ import pytest
 import rdflib
 import requests
 import storeservers
-from conftest import run_cli, serving
+from conftest import free_port, run_cli, serving
 from rdflib.compare import isomorphic
-from storeservers import GRAPH, free_port
+from storeservers import GRAPH
 
 from nscn_graph import paths
 from nscn_graph.errors import (
