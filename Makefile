@@ -41,9 +41,9 @@ store-servers:
 	    || echo "WARNING: virtuoso-opensource could not be installed; its tests will be skipped"; \
 	  else echo "WARNING: virtuoso-t missing and not root; the Virtuoso tests will be skipped"; fi; }
 
-# Front-end assets from npm (package-lock.json), copied into the git-ignored server/static/vendor/:
+# Front-end assets from npm (package-lock.json), copied into the git-ignored nscn_graph/web/static/vendor/:
 # Natural Earth country outlines (world-atlas) for the server-drawn maps.
-VENDOR := server/static/vendor
+VENDOR := nscn_graph/web/static/vendor
 ATLAS := $(VENDOR)/world-atlas/countries-50m.json
 
 node_modules/.package-lock.json: package.json package-lock.json
@@ -66,8 +66,8 @@ clean:
 	rm -rf $(VENV) dist build *.egg-info
 
 # The SPARQL query editor (YASGUI) comes from npm at build time and ships in the package:
-# frontend/package-lock.json pins it; the files land in server/static/vendor/ (git-ignored).
-YASGUI := server/static/vendor/yasgui
+# frontend/package-lock.json pins it; the files land in nscn_graph/web/static/vendor/ (git-ignored).
+YASGUI := nscn_graph/web/static/vendor/yasgui
 vendor-yasgui: $(YASGUI)/yasgui.min.js
 
 $(YASGUI)/yasgui.min.js: frontend/package.json frontend/package-lock.json

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
-from server import create_app
-from server.state import published
+from nscn_graph.web import create_app
+from nscn_graph.web.state import published
 
 bp = Blueprint("bench_sparql", __name__)
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from nscn_graph import paths
-from nscn_graph.load import load
+from nscn_graph.graph.load import load
 
 SOSA = "http://www.w3.org/ns/sosa/"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"

@@ -17,7 +17,7 @@ BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 
 
 def main(url: str | None = None) -> None:
-    from server import create_app
+    from nscn_graph.web import create_app
 
     started = time.perf_counter()
     app = create_app({"TESTING": True})

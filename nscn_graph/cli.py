@@ -8,8 +8,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import __version__, paths
-from .errors import InputError, NscnError, ValidationFailed
+from nscn_graph import __version__, paths
+from nscn_graph.errors import InputError, NscnError, ValidationFailed
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_ERROR = 0, 1, 2
 
@@ -65,8 +65,8 @@ STORE_HELP""",
 
 
 def parser() -> argparse.ArgumentParser:
-    from .query import FORMAT_NAMES, TABLE
-    from .stores import SPEC_HELP
+    from nscn_graph.sparql.query import FORMAT_NAMES, TABLE
+    from nscn_graph.stores import SPEC_HELP
 
     top = argparse.ArgumentParser(
         prog="nscn-graph",
@@ -204,14 +204,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _root() -> Path:
     """The folder with ontology/, data/ and shapes/ (setting ROOT, env NSCN_ROOT)."""
-    from .settings import resolve
+    from nscn_graph.settings import resolve
 
     return Path(resolve()["ROOT"])
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from .load import load, load_in_context
-    from .validate import validate_loaded
+    from nscn_graph.graph.load import load, load_in_context
+    from nscn_graph.graph.validate import validate_loaded
 
     root = _root()
     bundled = paths.data_files(root)
@@ -227,8 +227,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from .build import CATALOG_FILE, CHECKSUMS, VOID_FILE, build
-    from .settings import resolve
+    from nscn_graph.publish.build import CATALOG_FILE, CHECKSUMS, VOID_FILE, build
+    from nscn_graph.settings import resolve
 
     root = _root()
     try:
@@ -255,9 +255,9 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_query(args: argparse.Namespace) -> int:
-    from .query import write_result
-    from .settings import resolve
-    from .stores import open_store
+    from nscn_graph.settings import resolve
+    from nscn_graph.sparql.query import write_result
+    from nscn_graph.stores import open_store
 
     text = args.query
     if text.startswith("@"):
@@ -286,7 +286,7 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from server.wsgi import serve  # the library never imports the server at module level
+    from nscn_graph.web.wsgi import serve  # the library never imports the server at module level
 
     overrides = {
         "WORKERS": args.workers,
@@ -299,9 +299,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_load(args: argparse.Namespace) -> int:
-    from .load import load
-    from .settings import resolve
-    from .stores import load_into
+    from nscn_graph.graph.load import load
+    from nscn_graph.settings import resolve
+    from nscn_graph.stores import load_into
 
     config = resolve({"STORE": args.store})
     if not args.store and config["STORE"] == "memory":
@@ -316,7 +316,7 @@ def cmd_load(args: argparse.Namespace) -> int:
 
 
 def _validated(loaded, root: Path) -> None:
-    from .validate import validate_loaded
+    from nscn_graph.graph.validate import validate_loaded
 
     report = validate_loaded(loaded, shapes=paths.shapes_file(root))
     if not report.conforms:

@@ -10,8 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .namespaces import DEFAULT_BASE
-from .paths import ROOT
+from nscn_graph.namespaces import DEFAULT_BASE
+from nscn_graph.paths import ROOT
 
 
 @dataclass(frozen=True)

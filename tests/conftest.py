@@ -17,8 +17,8 @@ import pytest
 import requests
 
 from nscn_graph import paths
-from nscn_graph.load import load
-from server import create_app
+from nscn_graph.graph.load import load
+from nscn_graph.web import create_app
 
 ROOT = paths.ROOT
 
@@ -43,8 +43,8 @@ def bundled():
 def dist(tmp_path_factory, bundled) -> Iterator[Path]:
     """The dumps and descriptions, built once for the session into a temporary ``DIST`` (which
     the app and the live server find through ``NSCN_DIST``)."""
-    from nscn_graph.build import write_dumps
-    from nscn_graph.store import EmbeddedStore
+    from nscn_graph.publish.build import write_dumps
+    from nscn_graph.stores.memory import EmbeddedStore
 
     out = tmp_path_factory.mktemp("dist")
     write_dumps(EmbeddedStore(bundled.store), out, files=paths.data_files())

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from nscn_graph import paths
-from nscn_graph.bounded import validate_triples
 from nscn_graph.errors import ValidationTimeout
-from nscn_graph.load import parse_file
+from nscn_graph.graph.bounded import validate_triples
+from nscn_graph.graph.load import parse_file
 
 INVALID = paths.ROOT / "tests" / "shapes" / "S01-invalid-01.ttl"
 

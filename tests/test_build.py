@@ -13,8 +13,8 @@ import rdflib
 from rdflib.compare import isomorphic
 
 from nscn_graph import formats, paths
-from nscn_graph.build import ensure_built, read_manifest, stable_json_ld, write_dumps
-from nscn_graph.store import EmbeddedStore
+from nscn_graph.publish.build import ensure_built, read_manifest, stable_json_ld, write_dumps
+from nscn_graph.stores.memory import EmbeddedStore
 
 PARSERS = {"turtle": "turtle", "n-triples": "nt", "json-ld": "json-ld"}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nscn_graph.dataset import mentions, rewrite_from, scope_dataset
+from nscn_graph.sparql.dataset import mentions, rewrite_from, scope_dataset
 
 G, EMPTY = "https://w3id.org/nscn/graph", "https://w3id.org/nscn/graph#nothing"
 

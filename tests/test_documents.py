@@ -6,8 +6,8 @@ from __future__ import annotations
 import pyoxigraph as ox
 import pytest
 
-from nscn_graph.documents import index
 from nscn_graph.namespaces import DEFAULT_BASE
+from nscn_graph.publish.documents import index
 
 ID = DEFAULT_BASE + "id/"
 NSCN = DEFAULT_BASE + "ontology#"
@@ -73,7 +73,7 @@ def test_triples_have_no_duplicates(documents):
 
 def test_documents_follow_the_base(bundled):
     base = "http://example.org/lod/"
-    from nscn_graph.load import rebase_triple
+    from nscn_graph.graph.load import rebase_triple
 
     rebased = index((rebase_triple(t, base) for t in bundled.triples()), base=base)
     assert rebased.get(base + "id/city/aarhus") is not None

@@ -11,7 +11,7 @@ import pytest
 import rdflib
 import requests
 
-from nscn_graph.build import read_manifest
+from nscn_graph.publish.build import read_manifest
 
 #: file suffix -> (Content-Type, rdflib parser of the (decompressed) body)
 TYPES = {
@@ -156,7 +156,7 @@ def test_dumps_over_http(live_server, dist):
 
 
 def test_a_fresh_dist_is_built_at_start_up(tmp_path):
-    from server import create_app
+    from nscn_graph.web import create_app
 
     dist = tmp_path / "fresh"
     app = create_app({"TESTING": True, "DIST": str(dist)})
@@ -169,7 +169,7 @@ def test_a_fresh_dist_is_built_at_start_up(tmp_path):
 def test_served_data_other_than_the_build_is_rebuilt(tmp_path, dist):
     """A DIST built from other data is not served as if it held this graph."""
     from nscn_graph import paths
-    from server import create_app
+    from nscn_graph.web import create_app
 
     other = tmp_path / "other"
     shutil.copytree(dist, other)
@@ -181,8 +181,8 @@ def test_served_data_other_than_the_build_is_rebuilt(tmp_path, dist):
 
 
 def test_a_read_only_dist_falls_back_to_a_temporary_folder(tmp_path, monkeypatch):
-    from nscn_graph import build
-    from server import create_app, dumps
+    from nscn_graph.publish import build
+    from nscn_graph.web import create_app, dumps
 
     real = build.ensure_built
     calls = []
@@ -200,7 +200,7 @@ def test_a_read_only_dist_falls_back_to_a_temporary_folder(tmp_path, monkeypatch
 
 
 def test_listing_links_use_the_public_url():
-    from server import create_app
+    from nscn_graph.web import create_app
 
     client = create_app({"TESTING": True, "PUBLIC_URL": "https://data.example/nscn/"}).test_client()
     listing = client.get("/dumps/", headers={"Accept": "application/json"}).get_json()
@@ -218,9 +218,9 @@ def test_range_request_gets_part_of_a_dump(client, dist):
 
 
 def test_a_store_unreadable_at_start_up_is_built_on_first_use(tmp_path, monkeypatch):
-    from nscn_graph import build
     from nscn_graph.errors import StoreUnavailable
-    from server import create_app, dumps
+    from nscn_graph.publish import build
+    from nscn_graph.web import create_app, dumps
 
     real = build.ensure_built
     calls = []

@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from server import geomap
+from nscn_graph.web import geomap
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from nscn_graph import guard
 from nscn_graph.errors import Forbidden
+from nscn_graph.sparql import guard
 
 REFUSED = {
     "insert-data": "INSERT DATA { <http://e/s> <http://e/p> 1 }",

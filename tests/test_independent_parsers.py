@@ -14,7 +14,7 @@ import rdflib
 from rdflib.compare import isomorphic
 
 from nscn_graph import formats
-from nscn_graph.load import to_rdflib
+from nscn_graph.graph.load import to_rdflib
 
 ROOT = Path(__file__).resolve().parents[1]
 RAPPER = shutil.which("rapper")
@@ -25,7 +25,7 @@ RAPPER_SYNTAX = {"turtle": "turtle", "n-triples": "ntriples", "rdf-xml": "rdfxml
 
 @pytest.fixture(scope="module")
 def site():
-    from server import create_app
+    from nscn_graph.web import create_app
 
     app = create_app({"TESTING": True})
     return app.extensions["nscn.linked"].documents, app.test_client()

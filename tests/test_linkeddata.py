@@ -10,7 +10,7 @@ import requests
 from rdflib.compare import isomorphic
 
 from nscn_graph import formats
-from nscn_graph.load import to_rdflib
+from nscn_graph.graph.load import to_rdflib
 
 BASE = "https://w3id.org/nscn/"
 FORMS = formats.RDF_FORMATS
@@ -19,7 +19,7 @@ BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 
 @pytest.fixture(scope="module")
 def things():
-    from server import create_app
+    from nscn_graph.web import create_app
 
     return create_app({"TESTING": True}).extensions["nscn.linked"].documents
 
@@ -181,7 +181,7 @@ def test_city_document_lists_its_labs_and_cases(client):
 
 
 def test_documents_follow_a_configured_base():
-    from server import create_app
+    from nscn_graph.web import create_app
 
     client = create_app({"TESTING": True, "BASE": "http://example.org/lod/"}).test_client()
     response = client.get("/doc/city/aarhus.nt")

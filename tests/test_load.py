@@ -8,7 +8,7 @@ import pytest
 
 from nscn_graph import formats
 from nscn_graph.errors import InputError, RdfSyntaxError
-from nscn_graph.load import load, load_in_context, parse_bytes
+from nscn_graph.graph.load import load, load_in_context, parse_bytes
 
 BROKEN = [
     pytest.param(

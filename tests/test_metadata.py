@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 import pytest
 
-from nscn_graph.metadata import LINKS_PLACEHOLDER, relink
+from nscn_graph.publish.metadata import LINKS_PLACEHOLDER, relink
 
 TRIPLE = ox.Triple(
     ox.NamedNode("https://w3id.org/nscn/dataset"),

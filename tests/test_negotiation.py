@@ -8,7 +8,7 @@ from werkzeug.http import parse_accept_header
 
 from nscn_graph import formats
 from nscn_graph.errors import NotAcceptable
-from server.negotiation import best_format, negotiate, prefers_html
+from nscn_graph.web.negotiation import best_format, negotiate, prefers_html
 
 DOC = formats.DOCUMENT_FORMATS
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;q=0.8"

@@ -61,7 +61,7 @@ def test_example_queries_open_in_the_query_editor_and_run(client, landing):
     shown = Page(landing)
     runs = [href for href in shown.hrefs if href.startswith("/sparql?query=")]
     assert len(runs) >= 4
-    from server.state import published
+    from nscn_graph.web.state import published
 
     with client.application.app_context():
         graph = published()

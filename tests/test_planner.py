@@ -9,8 +9,8 @@ import random
 import pyoxigraph as ox
 import pytest
 
-from nscn_graph.persistent import PersistentStore, write_persistent
-from nscn_graph.store import EmbeddedStore
+from nscn_graph.stores.memory import EmbeddedStore
+from nscn_graph.stores.persistent import PersistentStore, write_persistent
 
 EX = "https://example.org/"
 N = 1500

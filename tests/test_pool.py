@@ -10,7 +10,7 @@ import pytest
 
 from nscn_graph import errors
 from nscn_graph.namespaces import PREFIXES
-from nscn_graph.pool import Job, QueryPool, WorkerBug, evaluate
+from nscn_graph.sparql.pool import Job, QueryPool, WorkerBug, evaluate
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 

@@ -9,7 +9,7 @@ import rdflib
 from rdflib.compare import isomorphic
 
 from nscn_graph import formats
-from nscn_graph.serialize import published_context, serialize
+from nscn_graph.graph.serialize import published_context, serialize
 
 
 @pytest.mark.parametrize("fmt", formats.RDF_FORMATS, ids=lambda f: f.name)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import requests
 
-from server import create_app
+from nscn_graph.web import create_app
 
 
 def test_landing_page_says_what_the_data_is(client):

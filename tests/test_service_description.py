@@ -6,7 +6,7 @@ import pytest
 import rdflib
 from rdflib.compare import isomorphic
 
-from server import create_app
+from nscn_graph.web import create_app
 
 SD = rdflib.Namespace("http://www.w3.org/ns/sparql-service-description#")
 FORMATS = rdflib.Namespace("http://www.w3.org/ns/formats/")

@@ -393,7 +393,7 @@ def test_a_2mb_body_is_too_large(client, ctype):
 
 
 def test_long_query_is_too_large():
-    from server import create_app
+    from nscn_graph.web import create_app
 
     app = create_app({"TESTING": True, "SPARQL_MAX_QUERY": 100})
     response = app.test_client().post("/sparql", data={"query": "ASK {}" + " " * 200})
@@ -401,7 +401,7 @@ def test_long_query_is_too_large():
 
 
 def test_result_too_large():
-    from server import create_app
+    from nscn_graph.web import create_app
 
     app = create_app({"TESTING": True, "SPARQL_MAX_RESULT": 1000})
     client = app.test_client()
@@ -438,8 +438,8 @@ def test_cors_preflight(client):
 
 
 def test_a_bug_in_a_worker_is_a_generic_500(monkeypatch, caplog):
-    from nscn_graph import pool
-    from server import create_app
+    from nscn_graph.sparql import pool
+    from nscn_graph.web import create_app
 
     def broken(*args, **kwargs):
         raise RuntimeError("secret internals")
@@ -464,7 +464,7 @@ def test_a_bug_in_a_worker_is_a_generic_500(monkeypatch, caplog):
     ids=["nested-groups", "nested-parentheses", "long-path", "quotes"],
 )
 def test_pathological_queries_get_an_answer_and_the_server_goes_on(query):
-    from server import create_app
+    from nscn_graph.web import create_app
 
     client = create_app({"TESTING": True, "SPARQL_TIMEOUT": 2}).test_client()
     response = client.post("/sparql", data={"query": query})

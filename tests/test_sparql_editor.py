@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from server import editor
+from nscn_graph.web import editor
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 

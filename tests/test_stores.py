@@ -28,8 +28,7 @@ from nscn_graph.errors import (
     StoreTimeout,
     StoreUnavailable,
 )
-from nscn_graph.load import to_rdflib
-from nscn_graph.store import EmbeddedStore
+from nscn_graph.graph.load import to_rdflib
 from nscn_graph.stores import (
     MEMORY,
     OXIGRAPH,
@@ -42,7 +41,8 @@ from nscn_graph.stores import (
     parse_spec,
     write_persistent,
 )
-from server import create_app
+from nscn_graph.stores.memory import EmbeddedStore
+from nscn_graph.web import create_app
 
 # --- specifications ----------------------------------------------------------------------
 
@@ -670,7 +670,7 @@ def _documents_of(app):
 
 def test_store_documents_equal_the_indexed_ones(persistent_dir):
     """A persistent store's documents are read when asked, and say what the index says."""
-    from nscn_graph.documents import StoreDocuments
+    from nscn_graph.publish.documents import StoreDocuments
 
     indexed = _documents_of(create_app({"TESTING": True}))
     app = create_app({"TESTING": True, "STORE": f"oxigraph:{persistent_dir}"})

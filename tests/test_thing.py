@@ -11,7 +11,7 @@ import rdflib
 from htmlpage import Page
 from rdflib.compare import isomorphic
 
-from nscn_graph.documents import RDF_TYPE
+from nscn_graph.publish.documents import RDF_TYPE
 
 BASE = "https://w3id.org/nscn/"
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
@@ -19,7 +19,7 @@ BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 
 @pytest.fixture(scope="module")
 def site():
-    from server import create_app
+    from nscn_graph.web import create_app
 
     app = create_app({"TESTING": True})
     return app.extensions["nscn.linked"].documents, app.test_client()

@@ -13,7 +13,7 @@ import requests
 from rdflib.namespace import SH
 
 from nscn_graph import paths
-from server import create_app
+from nscn_graph.web import create_app
 
 INVALID = paths.ROOT / "tests" / "shapes" / "S01-invalid-01.ttl"
 VALID = paths.ROOT / "tests" / "shapes" / "S01-valid.ttl"

@@ -20,7 +20,7 @@ FILES = {"ontology": paths.ontology_file(), "shapes": paths.shapes_file()}
 
 @pytest.fixture(scope="module")
 def client():
-    from server import create_app
+    from nscn_graph.web import create_app
 
     return create_app({"TESTING": True}).test_client()
 
@@ -85,7 +85,7 @@ def test_ontology_page_keeps_links_on_this_server_and_loads_nothing_else(ontolog
 
 
 def test_ontology_page_is_made_without_the_network(monkeypatch):
-    from server import create_app
+    from nscn_graph.web import create_app
 
     def refuse(*args, **kwargs):
         raise OSError("no network in this test")

@@ -9,7 +9,7 @@ import requests
 from rdflib.namespace import DCTERMS, FOAF, RDF, XSD
 
 from nscn_graph.namespaces import NSCN, VOID
-from nscn_graph.void import vocabularies
+from nscn_graph.publish.void import vocabularies
 
 DATASET = rdflib.URIRef("https://w3id.org/nscn/dataset")
 
@@ -106,7 +106,7 @@ def test_links_follow_the_request_url(client, dist):
 
 
 def test_links_use_the_public_url_setting():
-    from server import create_app
+    from nscn_graph.web import create_app
 
     app = create_app({"TESTING": True, "PUBLIC_URL": "https://data.nscn.example/graph"})
     graph = _void(app.test_client(), base_url="http://internal:8080/")

@@ -1,0 +1,1 @@
+"""The graph itself: loading RDF files, validating them against the shapes, serialising."""

@@ -1,0 +1,337 @@
+"""The document about each thing the graph identifies (Cool URIs for the Semantic Web, §4.3).
+
+A thing ``{base}id/{type}/{slug}`` is described by the document ``{base}doc/{type}/{slug}``. Its
+triples are, after the Linked Data practice of a *symmetric* concise description:
+
+- the thing's own triples, and those of its hash IRIs (``…/aarhus#geometry``);
+- the labels (``rdfs:label``, ``skos:prefLabel``) of every IRI it links to;
+- the triples that link *to* it, with the labels and ``rdf:type`` of the things they come from
+  (so a city's document lists its living labs and cases, and says which is which).
+
+The graph is small, so every document is prepared once, in one pass over the triples, when the
+server starts (:func:`index`). Aliases (``nscn:aliasOf``, e.g. ``id/city/kobenhavn``) have no
+document of their own: they redirect to their canonical thing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+from nscn_graph.namespaces import DEFAULT_BASE
+
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+SKOS_PREF_LABEL = "http://www.w3.org/2004/02/skos/core#prefLabel"
+LABELS = (SKOS_PREF_LABEL, RDFS_LABEL)
+
+#: ``{type}/{slug}``: lower-case ASCII letters, digits and hyphens (DESIGN.md, identifiers).
+KEY = re.compile(r"[a-z0-9][a-z0-9-]*/[a-z0-9][a-z0-9-]*")
+
+
+def alias_predicate(base: str) -> str:
+    return base + "ontology#aliasOf"
+
+
+@dataclass
+class Document:
+    """What the server says about one thing."""
+
+    iri: str  #: the thing, ``{base}id/{type}/{slug}``
+    key: str  #: ``{type}/{slug}``
+    own: list[ox.Triple] = field(default_factory=list)  #: subject is the thing or its hash IRIs
+    inbound: list[ox.Triple] = field(default_factory=list)  #: object is the thing
+    context: list[ox.Triple] = field(default_factory=list)  #: labels and types of neighbours
+
+    @property
+    def triples(self) -> list[ox.Triple]:
+        """Every triple of the document, without duplicates, in a stable order."""
+        seen: dict[ox.Triple, None] = {}
+        for triple in (*self.own, *self.inbound, *self.context):
+            seen.setdefault(triple, None)
+        return list(seen)
+
+    @property
+    def type(self) -> str:
+        return self.key.split("/", 1)[0]
+
+    @property
+    def slug(self) -> str:
+        return self.key.split("/", 1)[1]
+
+
+@dataclass
+class Documents:
+    """Every document, by thing IRI, plus the aliases that redirect to a thing."""
+
+    base: str
+    documents: dict[str, Document]
+    aliases: dict[str, str]  #: alias IRI -> canonical IRI
+    labels: dict[str, list[ox.Literal]]  #: IRI -> its labels (skos:prefLabel first)
+    types: dict[str, list[str]]  #: IRI -> its rdf:type IRIs
+
+    def __len__(self) -> int:
+        return len(self.documents)
+
+    def __iter__(self) -> Iterator[Document]:
+        return iter(self.documents.values())
+
+    def get(self, iri: str) -> Document | None:
+        return self.documents.get(iri)
+
+    def of_type(self, class_iri: str) -> Iterator[Document]:
+        """The documents of the things typed ``class_iri``."""
+        return (d for d in self if class_iri in self.types.get(d.iri, []))
+
+    def thing_iri(self, key: str) -> str:
+        return f"{self.base}id/{key}"
+
+    def doc_iri(self, key: str) -> str:
+        return f"{self.base}doc/{key}"
+
+    def key_of(self, iri: str) -> str | None:
+        """``type/slug`` of a thing or alias IRI under the base, else ``None``."""
+        prefix = self.base + "id/"
+        if not iri.startswith(prefix):
+            return None
+        key = iri[len(prefix) :]
+        return key if KEY.fullmatch(key) else None
+
+
+def index(triples: Iterable[ox.Triple], *, base: str = DEFAULT_BASE) -> Documents:
+    """Prepare the document of every thing: one pass to group, one to assemble."""
+    triples = list(triples)
+    prefix = base + "id/"
+    alias_of = alias_predicate(base)
+    by_subject: dict[str, list[ox.Triple]] = defaultdict(list)
+    by_object: dict[str, list[ox.Triple]] = defaultdict(list)
+    labels: dict[str, list[ox.Literal]] = defaultdict(list)
+    label_triples: dict[str, list[ox.Triple]] = defaultdict(list)
+    type_triples: dict[str, list[ox.Triple]] = defaultdict(list)
+    aliases: dict[str, str] = {}
+    for triple in triples:
+        subject, predicate, obj = triple
+        if not isinstance(subject, ox.NamedNode):
+            continue
+        by_subject[_document_of(subject.value)].append(triple)
+        if isinstance(obj, ox.NamedNode):
+            by_object[obj.value].append(triple)
+        if predicate.value in LABELS and isinstance(obj, ox.Literal):
+            label_triples[subject.value].append(triple)
+        elif predicate.value == RDF_TYPE:
+            type_triples[subject.value].append(triple)
+        elif predicate.value == alias_of and isinstance(obj, ox.NamedNode):
+            aliases[subject.value] = obj.value
+    for iri, found in label_triples.items():
+        ordered = sorted(found, key=lambda t: LABELS.index(t.predicate.value))
+        labels[iri] = [t.object for t in ordered]  # type: ignore[misc]
+
+    documents: dict[str, Document] = {}
+    for iri, own in by_subject.items():
+        key = iri[len(prefix) :] if iri.startswith(prefix) else ""
+        if not KEY.fullmatch(key) or iri in aliases:
+            continue
+        document = Document(iri, key, own=own, inbound=list(by_object.get(iri, ())))
+        linked = {t.object.value for t in own if isinstance(t.object, ox.NamedNode)}
+        linked -= {iri}
+        sources = {t.subject.value for t in document.inbound}
+        for other in sorted(linked | sources):
+            document.context.extend(label_triples.get(other, ()))
+        for other in sorted(sources):
+            document.context.extend(type_triples.get(other, ()))
+        documents[iri] = document
+    types = {iri: [t.object.value for t in found] for iri, found in type_triples.items()}
+    return Documents(base, documents, aliases, dict(labels), types)
+
+
+def _document_of(iri: str) -> str:
+    """The IRI whose document holds ``iri``'s triples: itself, or the IRI before its ``#``."""
+    return iri.split("#", 1)[0]
+
+
+class StoreDocuments(Documents):
+    """The same documents, read from a large store when asked instead of indexed at start-up:
+    for a persistent or remote store, whose graph can be far larger than memory should hold.
+
+    Each document is assembled by a few SPARQL queries on the store (its triples, those of the
+    hash IRIs it links to, the triples that link to it, the labels and types of its neighbours);
+    aliases (few) are read once. A hash IRI that the thing does not link to is not found, unlike
+    :func:`index`, which groups every ``…#fragment`` subject with its thing.
+    """
+
+    def __init__(self, store, *, base: str = DEFAULT_BASE) -> None:
+        alias_of = alias_predicate(base)
+        aliases = {
+            row["a"].value: row["c"].value
+            for row in store.query(f"SELECT ?a ?c WHERE {{ ?a <{alias_of}> ?c }}")
+            if isinstance(row["a"], ox.NamedNode) and isinstance(row["c"], ox.NamedNode)
+        }
+        self.store = store
+        super().__init__(base, _DocumentMap(self), aliases, _Labels(store), _Types(store))
+
+    def __len__(self) -> int:
+        return len(self.documents)
+
+    def __iter__(self) -> Iterator[Document]:
+        prefix = self.base + "id/"
+        rows = self.store.query(
+            f'SELECT DISTINCT ?s WHERE {{ ?s ?p ?o FILTER(STRSTARTS(STR(?s), "{prefix}")) }}'
+        )
+        for row in rows:
+            document = self.get(row["s"].value)
+            if document is not None:
+                yield document
+
+    def of_type(self, class_iri: str) -> Iterator[Document]:
+        for row in self.store.query(f"SELECT DISTINCT ?s WHERE {{ ?s a <{class_iri}> }}"):
+            if isinstance(row["s"], ox.NamedNode):
+                document = self.get(row["s"].value)
+                if document is not None:
+                    yield document
+
+    def get(self, iri: str) -> Document | None:
+        key = self.key_of(iri)
+        if key is None or iri in self.aliases:
+            return None
+        own = self._triples(f"SELECT ?s ?p ?o WHERE {{ BIND(<{iri}> AS ?s) ?s ?p ?o }}")
+        if not own:
+            return None
+        own += self._triples(
+            f"SELECT ?s ?p ?o WHERE {{ <{iri}> ?x ?s . ?s ?p ?o "
+            f'FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{iri}#")) }}'
+        )
+        return _StoreDocument(iri, key, own=_unique(own), source=self)
+
+    def _inbound(self, iri: str) -> list[ox.Triple]:
+        return self._triples(f"SELECT ?s ?p ?o WHERE {{ BIND(<{iri}> AS ?o) ?s ?p ?o }}")
+
+    def _context(self, document: Document) -> list[ox.Triple]:
+        """Labels of the IRIs the thing links to and of those linking to it, then the types
+        of the latter (each looked up from the thing, so the store follows its indexes)."""
+        iri = document.iri
+        linked = {t.object.value for t in document.own if isinstance(t.object, ox.NamedNode)}
+        linked -= {iri}
+        sources = {t.subject.value for t in document.inbound if isinstance(t.subject, ox.NamedNode)}
+        labels: dict[str, list[ox.Triple]] = defaultdict(list)
+        label_filter = f"FILTER((?p = <{SKOS_PREF_LABEL}> || ?p = <{RDFS_LABEL}>) && isLiteral(?o))"
+        for triple in self._triples(
+            f"SELECT DISTINCT ?s ?p ?o WHERE {{ ?s ?x <{iri}> . ?s ?p ?o {label_filter} }}"
+        ):
+            labels[triple.subject.value].append(triple)
+        for other in sorted(linked - sources):
+            labels[other] = self._triples(
+                f"SELECT ?s ?p ?o WHERE {{ BIND(<{other}> AS ?s) ?s ?p ?o {label_filter} }}"
+            )
+        types: dict[str, list[ox.Triple]] = defaultdict(list)
+        for triple in self._triples(
+            f"SELECT DISTINCT ?s ?p ?o WHERE {{ ?s ?x <{iri}> . BIND(<{RDF_TYPE}> AS ?p) "
+            "?s ?p ?o }"
+        ):
+            types[triple.subject.value].append(triple)
+        context: list[ox.Triple] = []
+        for other in sorted(linked | sources):
+            found = labels.get(other, ())
+            context.extend(sorted(found, key=lambda t: LABELS.index(t.predicate.value)))
+        for other in sorted(sources):
+            context.extend(types.get(other, ()))
+        return context
+
+    def _triples(self, sparql: str) -> list[ox.Triple]:
+        return [ox.Triple(r["s"], r["p"], r["o"]) for r in self.store.query(sparql)]
+
+
+def _unique(triples: list[ox.Triple]) -> list[ox.Triple]:
+    return list(dict.fromkeys(triples))
+
+
+class _StoreDocument(Document):
+    """A document whose inbound links and context are read from the store on first use (the
+    landing page needs only a city's own triples; a city can have thousands of inbound ones)."""
+
+    def __init__(self, iri: str, key: str, *, own: list[ox.Triple], source: StoreDocuments):
+        super().__init__(iri, key, own=own)
+        self._source = source
+        self._inbound: list[ox.Triple] | None = None
+        self._context: list[ox.Triple] | None = None
+
+    @property  # type: ignore[override]
+    def inbound(self) -> list[ox.Triple]:
+        if self._inbound is None:
+            self._inbound = self._source._inbound(self.iri)
+        return self._inbound
+
+    @inbound.setter
+    def inbound(self, value: list[ox.Triple]) -> None:
+        self._inbound = value or None
+
+    @property  # type: ignore[override]
+    def context(self) -> list[ox.Triple]:
+        if self._context is None:
+            self._context = self._source._context(self)
+        return self._context
+
+    @context.setter
+    def context(self, value: list[ox.Triple]) -> None:
+        self._context = value or None
+
+
+class _DocumentMap:
+    """``documents.documents`` of a :class:`StoreDocuments`: looked up, never listed whole."""
+
+    def __init__(self, owner: StoreDocuments) -> None:
+        self.owner = owner
+
+    def __contains__(self, iri: object) -> bool:
+        if not isinstance(iri, str) or self.owner.key_of(iri) is None or iri in self.owner.aliases:
+            return False
+        return bool(self.owner.store.query(f"ASK {{ <{iri}> ?p ?o }}"))
+
+    def get(self, iri: str, default=None):
+        found = self.owner.get(iri)
+        return default if found is None else found
+
+    def __getitem__(self, iri: str) -> Document:
+        found = self.owner.get(iri)
+        if found is None:
+            raise KeyError(iri)
+        return found
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self.owner)
+
+    def values(self) -> Iterator[Document]:
+        return iter(self.owner)
+
+
+class _Labels:
+    """``documents.labels`` of a :class:`StoreDocuments`: skos:prefLabel first."""
+
+    def __init__(self, store) -> None:
+        self.store = store
+
+    def get(self, iri: str, default=None):
+        if not iri.startswith(("http://", "https://", "urn:")):
+            return default
+        rows = self.store.query(
+            f"SELECT ?p ?l WHERE {{ VALUES ?p {{ <{SKOS_PREF_LABEL}> <{RDFS_LABEL}> }} "
+            f"<{iri}> ?p ?l FILTER(isLiteral(?l)) }}"
+        )
+        found = sorted(((LABELS.index(r["p"].value), r["l"]) for r in rows), key=lambda x: x[0])
+        return [label for _, label in found] or default
+
+
+class _Types:
+    """``documents.types`` of a :class:`StoreDocuments`."""
+
+    def __init__(self, store) -> None:
+        self.store = store
+
+    def get(self, iri: str, default=None):
+        if not iri.startswith(("http://", "https://", "urn:")):
+            return default
+        rows = self.store.query(f"SELECT ?t WHERE {{ <{iri}> a ?t }}")
+        return [r["t"].value for r in rows if isinstance(r["t"], ox.NamedNode)] or default

@@ -1,0 +1,173 @@
+"""The W3C VoID description of the dataset (https://www.w3.org/TR/void/), with its statistics
+computed from the data by SPARQL, never typed in.
+
+Served at ``/.well-known/void`` (VoID §6.2). Class partitions give ``void:entities`` (distinct
+instances), property partitions ``void:triples``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+import rdflib
+from rdflib.namespace import DCTERMS, FOAF, RDF, XSD
+
+from nscn_graph.namespaces import DEFAULT_BASE, PREFIXES, VOID
+from nscn_graph.publish import metadata
+from nscn_graph.publish.metadata import Queryable
+
+_COUNTS = """
+SELECT (COUNT(*) AS ?triples) (COUNT(DISTINCT ?s) AS ?subjects) (COUNT(DISTINCT ?o) AS ?objects)
+       (COUNT(DISTINCT ?p) AS ?properties)
+WHERE { ?s ?p ?o }
+"""
+_ENTITIES = """
+SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {
+  ?s ?p ?o FILTER(isIRI(?s) && STRSTARTS(STR(?s), ?space))
+}
+"""
+_CLASSES = "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c ORDER BY ?c"
+_PROPERTIES = "SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?p ORDER BY ?p"
+_EXAMPLE = "SELECT ?s WHERE { ?s a ?class FILTER(isIRI(?s)) } ORDER BY ?s LIMIT 1"
+
+#: The classes whose first instance is a ``void:exampleResource``: a city, a lab, a case.
+EXAMPLE_CLASSES = ("ontology#SmartCity", "ontology#LivingLab", "ontology#Case")
+
+
+@dataclass(frozen=True)
+class Statistics:
+    """VoID statistics of a graph."""
+
+    triples: int
+    entities: int
+    distinct_subjects: int
+    distinct_objects: int
+    classes: dict[str, int] = field(default_factory=dict)  #: class IRI -> instances
+    properties: dict[str, int] = field(default_factory=dict)  #: property IRI -> triples
+    examples: tuple[str, ...] = ()
+    vocabularies: tuple[str, ...] = ()
+
+
+def uri_space(base: str) -> str:
+    """The IRIs of the things the dataset describes (DESIGN.md: ``{base}id/...``)."""
+    return base + "id/"
+
+
+def statistics(store: Queryable, *, base: str = DEFAULT_BASE) -> Statistics:
+    """Counts of the default graph of ``store``, by SPARQL."""
+    row = next(iter(store.query(_COUNTS)))
+    entities = next(
+        iter(
+            store.query(
+                _ENTITIES.replace("?space", _string(uri_space(base))),
+            )
+        )
+    )
+    classes = {
+        r["c"].value: int(r["n"].value)
+        for r in store.query(_CLASSES)
+        if isinstance(r["c"], ox.NamedNode)
+    }
+    properties = {r["p"].value: int(r["n"].value) for r in store.query(_PROPERTIES)}
+    examples = []
+    for local in EXAMPLE_CLASSES:
+        query = _EXAMPLE.replace("?class", f"<{base}{local}>")
+        for r in store.query(query):
+            examples.append(r["s"].value)
+    return Statistics(
+        triples=int(row["triples"].value),
+        entities=int(entities["n"].value),
+        distinct_subjects=int(row["subjects"].value),
+        distinct_objects=int(row["objects"].value),
+        classes=classes,
+        properties=properties,
+        examples=tuple(examples),
+        vocabularies=vocabularies([*classes, *properties], base=base),
+    )
+
+
+def _string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def vocabularies(terms: Sequence[str], *, base: str = DEFAULT_BASE) -> tuple[str, ...]:
+    """The vocabularies (``void:vocabulary``) the classes and properties come from: the
+    namespace of each term, without a trailing ``#`` (VoID §4.2)."""
+    known = sorted(
+        (iri if not iri.startswith(DEFAULT_BASE) else base + iri[len(DEFAULT_BASE) :])
+        for iri in PREFIXES.values()
+        if not iri.startswith(DEFAULT_BASE + "id/")
+    )
+    found = set()
+    for term in terms:
+        matches = [ns for ns in known if term.startswith(ns) and len(term) > len(ns)]
+        if matches:
+            namespace = max(matches, key=len)
+        else:
+            cut = max(term.rfind("#"), term.rfind("/"))
+            namespace = term[: cut + 1]
+        found.add(namespace[:-1] if namespace.endswith("#") else namespace)
+    return tuple(sorted(found))
+
+
+def void_graph(
+    stats: Statistics,
+    dumps: Sequence[metadata.DumpInfo],
+    *,
+    base: str,
+    links: str,
+    modified: str,
+    version: str,
+) -> rdflib.Graph:
+    """The VoID description; links to the server are under ``links``."""
+    graph = metadata.new_graph()
+    ds = metadata.dataset_iri(base)
+    graph.add((ds, RDF.type, VOID.Dataset))
+    metadata.describe_common(graph, ds, base=base, modified=modified, version=version)
+    graph.add((ds, FOAF.homepage, rdflib.URIRef(links)))
+    graph.add((ds, VOID.sparqlEndpoint, rdflib.URIRef(links + "sparql")))
+    for dump in dumps:
+        graph.add((ds, VOID.dataDump, rdflib.URIRef(dump.url(links))))
+        feature = metadata.W3C_FORMATS.get(dump.format.name)
+        if feature:
+            graph.add((ds, VOID.feature, rdflib.URIRef(feature)))
+    graph.add((ds, VOID.uriSpace, rdflib.Literal(uri_space(base))))
+    for example in stats.examples:
+        graph.add((ds, VOID.exampleResource, rdflib.URIRef(example)))
+    graph.add((ds, VOID.rootResource, metadata.publisher_iri(base)))
+    for vocabulary in stats.vocabularies:
+        graph.add((ds, VOID.vocabulary, rdflib.URIRef(vocabulary)))
+
+    def count(subject, predicate, n: int) -> None:
+        graph.add((subject, predicate, rdflib.Literal(n, datatype=XSD.integer)))
+
+    count(ds, VOID.triples, stats.triples)
+    count(ds, VOID.entities, stats.entities)
+    count(ds, VOID.distinctSubjects, stats.distinct_subjects)
+    count(ds, VOID.distinctObjects, stats.distinct_objects)
+    count(ds, VOID.classes, len(stats.classes))
+    count(ds, VOID.properties, len(stats.properties))
+    for cls, n in sorted(stats.classes.items()):
+        partition = rdflib.BNode()
+        graph.add((ds, VOID.classPartition, partition))
+        graph.add((partition, VOID["class"], rdflib.URIRef(cls)))
+        count(partition, VOID.entities, n)
+    for prop, n in sorted(stats.properties.items()):
+        partition = rdflib.BNode()
+        graph.add((ds, VOID.propertyPartition, partition))
+        graph.add((partition, VOID.property, rdflib.URIRef(prop)))
+        count(partition, VOID.triples, n)
+
+    document = rdflib.URIRef(links + ".well-known/void")
+    graph.add((document, RDF.type, VOID.DatasetDescription))
+    graph.add(
+        (
+            document,
+            DCTERMS.title,
+            rdflib.Literal(f"VoID description of the {metadata.TITLE}", lang="en"),
+        )
+    )
+    graph.add((document, FOAF.primaryTopic, ds))
+    return graph

@@ -1,0 +1,1 @@
+"""Answering SPARQL: the query guard, the killable query workers, result serialisation."""

@@ -1,0 +1,192 @@
+"""``/id/…`` and ``/doc/…``: things and the documents about them (Cool URIs for the Semantic Web,
+W3C Interest Group Note 2008, §4.3 "303 URIs forwarding to one generic document").
+
+- ``/id/{type}/{slug}`` answers ``303 See Other`` to ``/doc/{type}/{slug}``; an alias
+  (``nscn:aliasOf``) answers ``301`` to its canonical IRI; anything else is 404.
+- ``/doc/{type}/{slug}`` negotiates (RFC 9110 §12.5.1, ``Vary: Accept``) between Turtle,
+  JSON-LD, N-Triples, RDF/XML and HTML; ``/doc/{type}/{slug}.ttl`` (``.jsonld .nt .rdf .html``)
+  is that one form whatever the ``Accept``. Every answer links its other forms with
+  ``Link: <…>; rel="alternate"; type="…"``.
+
+Documents are prepared once at start-up (:func:`nscn_graph.publish.documents.index`); their RDF
+bytes are serialised on first request and kept.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from threading import Lock
+
+from flask import Blueprint, Flask, Response, current_app, redirect, render_template, request
+from markupsafe import Markup
+
+from nscn_graph import formats, paths
+from nscn_graph.errors import NotFound, StoreUnavailable
+from nscn_graph.graph.serialize import serialize
+from nscn_graph.publish.documents import KEY, Document, Documents, StoreDocuments, index
+
+from .negotiation import mark_alternates, negotiate
+from .state import published
+from .thing import Vocabulary, build_page, languages, local_path
+
+bp = Blueprint("linkeddata", __name__)
+
+_DOC = re.compile(r"(?P<key>[a-z0-9][a-z0-9-]*/[a-z0-9][a-z0-9-]*)(?:\.(?P<ext>[a-z]+))?")
+
+
+@dataclass
+class Linked:
+    """The documents and the vocabulary labels, hung on ``app.extensions["nscn.linked"]``.
+
+    The documents are indexed from the store once, at start-up; a remote store that is down
+    then does not stop the server: they are indexed on the first request that needs them
+    (until then, that request is a 503 that says why)."""
+
+    load: Callable[[], Documents]
+    vocab: Vocabulary
+    prefixes: dict[str, str]
+    _documents: Documents | None = None
+    _bytes: dict[tuple[str, str], bytes] = field(default_factory=dict)
+    _lock: Lock = field(default_factory=Lock)
+
+    @property
+    def documents(self) -> Documents:
+        if self._documents is None:
+            with self._lock:
+                if self._documents is None:
+                    self._documents = self.load()
+        return self._documents
+
+    def rdf(self, document: Document, fmt: formats.Format) -> bytes:
+        """The document in ``fmt`` (serialised once, then kept)."""
+        key = (document.iri, fmt.name)
+        data = self._bytes.get(key)
+        if data is None:
+            data = serialize(document.triples, fmt, prefixes=self.prefixes)
+            self._bytes[key] = data
+        return data
+
+    def json_ld_script(self, document: Document) -> Markup:
+        """The JSON-LD form, safe inside ``<script type="application/ld+json">``."""
+        text = json.dumps(json.loads(self.rdf(document, formats.JSONLD)), ensure_ascii=False)
+        for char, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
+            text = text.replace(char, escaped)
+        return Markup(text)
+
+
+def init_app(app: Flask) -> None:
+    graph = app.extensions["nscn"]
+    root = Path(app.config["ROOT"])
+    app.extensions["nscn.linked"] = state = Linked(
+        load=_indexer(graph),
+        vocab=Vocabulary.load(paths.ontology_file(root), base=graph.base, prefixes=graph.prefixes),
+        prefixes=graph.prefixes,
+    )
+    try:
+        state.documents  # noqa: B018 - indexed once, in the master, before workers fork
+    except StoreUnavailable as error:
+        app.logger.warning("documents not indexed at start-up: %s", error)
+    app.register_blueprint(bp)
+
+
+def _indexer(graph) -> Callable[[], Documents]:
+    """Every document indexed at start-up for the embedded store; for a persistent or remote
+    store (a graph that can outgrow memory), each read from the store when asked."""
+    if graph.store_kind == "embedded":
+        return lambda: index(graph.store.triples(), base=graph.base)
+    return lambda: StoreDocuments(graph.store, base=graph.base)
+
+
+def linked() -> Linked:
+    return current_app.extensions["nscn.linked"]
+
+
+def _unknown(iri: str | None = None) -> NotFound:
+    return NotFound(
+        "Nothing in the graph has this identifier. The start page lists the cities; "
+        "/sparql answers questions about everything else.",
+        iri=iri,
+    )
+
+
+@bp.get("/id/<path:key>")
+def thing(key: str) -> Response:
+    """The thing itself is not a document: 303 to the document about it (Cool URIs §4.3)."""
+    documents = linked().documents
+    if not KEY.fullmatch(key):
+        raise _unknown()
+    iri = documents.thing_iri(key)
+    if iri in documents.aliases:
+        return redirect(local_path(documents.aliases[iri], documents.base), 301)
+    if iri not in documents.documents:
+        raise _unknown(iri)
+    target = local_path(documents.doc_iri(key), documents.base)
+    response = redirect(target, 303)
+    response.headers["Link"] = f'<{target}>; rel="describedby"'
+    return response
+
+
+@bp.get("/doc/<path:name>")
+def document(name: str) -> Response:
+    """The document about a thing, in the form the client prefers or the suffix names."""
+    state = linked()
+    documents = state.documents
+    match = _DOC.fullmatch(name)
+    if match is None:
+        raise _unknown()
+    key, extension = match["key"], match["ext"]
+    iri = documents.thing_iri(key)
+    if iri in documents.aliases:
+        target = documents.key_of(documents.aliases[iri])
+        suffix = f".{extension}" if extension else ""
+        return redirect(local_path(documents.doc_iri(f"{target}{suffix}"), documents.base), 301)
+    found = documents.get(iri)
+    if found is None:
+        raise _unknown(iri)
+    offers = formats.DOCUMENT_FORMATS
+    if extension is not None and extension not in {f.extension for f in offers}:
+        raise NotFound(
+            "No such form of this document; the forms are "
+            + " ".join(f".{f.extension}" for f in offers),
+            iri=iri,
+        )
+    fmt = negotiate(request.accept_mimetypes, offers, extension=extension)
+    path = local_path(documents.doc_iri(key), documents.base)
+    if fmt is formats.HTML:
+        response = Response(_page(found, path), mimetype="text/html")
+        response.vary.add("Accept-Language")
+    else:
+        response = Response(state.rdf(found, fmt), content_type=fmt.content_type)
+    mark_alternates(response, path, fmt, offers, suffixed=extension is not None)
+    # RFC 9110 §13: a strong validator, so clients and caches can revalidate with a 304
+    response.add_etag()
+    return response.make_conditional(request)
+
+
+def alternates(path: str) -> list[tuple[formats.Format, str]]:
+    """(format, URL) of each RDF form of the document at ``path``."""
+    return [(fmt, f"{path}.{fmt.extension}") for fmt in formats.RDF_FORMATS]
+
+
+def _page(document: Document, path: str) -> str:
+    state = linked()
+    langs = languages(list(request.accept_languages.values()))
+    page = build_page(document, state.documents, state.vocab, langs)
+    return render_template(
+        "thing.html",
+        page=page,
+        alternates=alternates(path),
+        json_ld=state.json_ld_script(document),
+        map_svg=_place_map(page),
+        summary=published().summary,
+    )
+
+
+def _place_map(page) -> Markup | None:
+    from .geomap import place_map
+
+    return place_map(page)
