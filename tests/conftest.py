@@ -23,14 +23,8 @@ from nscn_graph.web import create_app
 ROOT = paths.ROOT
 
 
-def shared_reference(name: str) -> Path:
-    """``shared/reference/NAME`` beside the clone (CI) or above a worktree. Missing reference
-    material fails the test that needs it: it never passes silently."""
-    for parent in ROOT.parents:
-        candidate = parent / "shared" / "reference" / name
-        if candidate.exists():
-            return candidate
-    pytest.fail(f"reference material missing: expected shared/reference/{name} beside the repo")
+#: Reference material the tests compare against (``tests/reference/README.md``: sources, licences).
+REFERENCE = Path(__file__).resolve().parent / "reference"
 
 
 @pytest.fixture(scope="session")

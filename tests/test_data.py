@@ -1,4 +1,4 @@
-"""The bundled data against the sourced reference facts (../shared/reference/nscn-facts.yaml):
+"""The bundled data against the sourced reference facts (tests/reference/nscn-facts.yaml):
 what is high or medium confidence is in the graph, what is low or unverified is not, and every
 described thing carries its source."""
 
@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 import yaml
-from conftest import shared_reference
+from conftest import REFERENCE
 from rdflib import OWL, RDF, RDFS, Namespace, URIRef
 from rdflib.namespace import DCTERMS, SKOS
 
@@ -34,7 +34,7 @@ def _trusted(confidence) -> bool:
 
 @pytest.fixture(scope="module")
 def facts():
-    return yaml.safe_load(shared_reference("nscn-facts.yaml").read_text(encoding="utf-8"))
+    return yaml.safe_load((REFERENCE / "nscn-facts.yaml").read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")

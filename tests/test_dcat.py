@@ -1,19 +1,18 @@
 """``/catalog``: the DCAT-AP 3 catalogue, checked with pySHACL against the official DCAT-AP 3.0.1
-shapes (``dcat-ap-SHACL.ttl`` with ``ranges.ttl``, from ``shared/reference/dcat-ap/`` beside
-the repository), together with ``/.well-known/void`` as harvesters read both: zero violations.
+shapes (``dcat-ap-SHACL.ttl`` with ``ranges.ttl``, copied unmodified into
+``tests/reference/dcat-ap/`` with their licence notice), together with ``/.well-known/void`` as
+harvesters read both: zero violations.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
-from pathlib import Path
 
 import pyshacl
 import pytest
 import rdflib
 import requests
-from conftest import shared_reference
+from conftest import REFERENCE
 from rdflib.namespace import DCTERMS, RDF, SH, XSD
 
 from nscn_graph.namespaces import DCAT, SPDX
@@ -23,14 +22,6 @@ CATALOG = rdflib.URIRef("https://w3id.org/nscn/catalog")
 EU = "http://publications.europa.eu/resource/authority/"
 
 
-def dcat_ap_folder() -> Path:
-    """``shared/reference/dcat-ap`` beside the clone (or above a worktree), or
-    ``NSCN_DCAT_AP_SHAPES``. Missing shapes fail the tests: they never pass silently."""
-    if os.environ.get("NSCN_DCAT_AP_SHAPES"):
-        return Path(os.environ["NSCN_DCAT_AP_SHAPES"])
-    return shared_reference("dcat-ap")
-
-
 #: sh:property references of DCAT-AP 3.0.1's ranges.ttl to shapes that neither file defines.
 #: pySHACL refuses such a shapes graph, so exactly these references are left out.
 DANGLING_REFERENCES = 5
@@ -38,7 +29,7 @@ DANGLING_REFERENCES = 5
 
 @pytest.fixture(scope="module")
 def dcat_ap_shapes() -> rdflib.Graph:
-    folder = dcat_ap_folder()
+    folder = REFERENCE / "dcat-ap"
     shapes = rdflib.Graph()
     for name in ("dcat-ap-SHACL.ttl", "ranges.ttl"):
         shapes.parse(folder / name, format="turtle")
