@@ -1,17 +1,28 @@
-# Set-up for a new machine: only python3 and make are assumed.
+# Set-up for a new machine: python3 (3.11+), make and npm are assumed; `make test` installs the
+# rest it needs (Debian packages when run as root).
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: run test lint build validate clean linked-assets browser vendor-yasgui bench-sparql store-servers
+.PHONY: run test lint build validate clean linked-assets browser vendor-yasgui test-tools \
+	bench-sparql store-servers
 
-$(BIN)/nscn-graph: pyproject.toml
+# Two installs in one venv, each with its stamp: what serving needs (`make run`), then the test
+# extras on top (`make test`). The package's build step (setup.py) runs `npm ci` and copies the
+# query editor and the map outlines into the git-ignored nscn_graph/web/static/vendor/.
+INSTALL_INPUTS := pyproject.toml setup.py nscn_graph/assets.json package-lock.json \
+	frontend/package-lock.json
+$(BIN)/nscn-graph: $(INSTALL_INPUTS)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+TEST_EXTRAS := $(VENV)/.test-extras
+$(TEST_EXTRAS): $(BIN)/nscn-graph
 	$(BIN)/python -m pip install --quiet -e '.[test]'
-	$(MAKE) vendor-yasgui
 	touch $@
 
 validate: $(BIN)/nscn-graph
@@ -20,14 +31,14 @@ validate: $(BIN)/nscn-graph
 build: $(BIN)/nscn-graph linked-assets
 	$(BIN)/nscn-graph build --out dist
 
-run: build vendor-yasgui
+run: build
 	$(BIN)/nscn-graph serve --host $(HOST) --port $(PORT)
 
-test: $(BIN)/nscn-graph linked-assets browser vendor-yasgui store-servers
+test: $(TEST_EXTRAS) test-tools browser store-servers
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
-lint: $(BIN)/nscn-graph
+lint: $(TEST_EXTRAS)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
@@ -41,20 +52,16 @@ store-servers:
 	    || echo "WARNING: virtuoso-opensource could not be installed; its tests will be skipped"; \
 	  else echo "WARNING: virtuoso-t missing and not root; the Virtuoso tests will be skipped"; fi; }
 
-# Front-end assets from npm (package-lock.json), copied into the git-ignored nscn_graph/web/static/vendor/:
-# Natural Earth country outlines (world-atlas) for the server-drawn maps.
-VENDOR := nscn_graph/web/static/vendor
-ATLAS := $(VENDOR)/world-atlas/countries-50m.json
+# The front-end assets are part of the install (setup.py); these names remain for habit.
+linked-assets vendor-yasgui: $(BIN)/nscn-graph
 
-node_modules/.package-lock.json: package.json package-lock.json
-	npm ci --no-audit --no-fund
+# Test tools from npm beside the served assets: jsonld.js (a devDependency in package.json) reads
+# every JSON-LD document in tests/test_independent_parsers.py. After the install, whose build
+# step installs only what is served (`npm ci --omit=dev`).
+test-tools: node_modules/jsonld/package.json
+node_modules/jsonld/package.json: package.json package-lock.json | $(BIN)/nscn-graph
+	npm ci --ignore-scripts --no-audit --no-fund
 	touch $@
-
-$(ATLAS): node_modules/.package-lock.json
-	mkdir -p $(dir $@)
-	cp node_modules/world-atlas/countries-50m.json node_modules/world-atlas/LICENSE $(dir $@)
-
-linked-assets: $(ATLAS)
 
 # Debian's chromium for the browser tests (Playwright drives it; never `playwright install`),
 # and raptor (rapper) to check the RDF with an independent parser.
@@ -63,23 +70,10 @@ browser:
 	command -v rapper >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends raptor2-utils)
 
 clean:
-	rm -rf $(VENV) dist build *.egg-info
-
-# The SPARQL query editor (YASGUI) comes from npm at build time and ships in the package:
-# frontend/package-lock.json pins it; the files land in nscn_graph/web/static/vendor/ (git-ignored).
-YASGUI := nscn_graph/web/static/vendor/yasgui
-vendor-yasgui: $(YASGUI)/yasgui.min.js
-
-$(YASGUI)/yasgui.min.js: frontend/package.json frontend/package-lock.json
-	cd frontend && npm ci --no-audit --no-fund --ignore-scripts
-	mkdir -p $(YASGUI)
-	cp frontend/node_modules/@zazuko/yasgui/build/yasgui.min.js \
-	   frontend/node_modules/@zazuko/yasgui/build/yasgui.min.css $(YASGUI)/
-	cp frontend/node_modules/@zazuko/yasgui/LICENSE $(YASGUI)/LICENSE 2>/dev/null || true
-	touch $@
+	rm -rf $(VENV) dist build *.egg-info nscn_graph/web/static/vendor
 
 # Benchmark of /sparql against a minimal Flask + pyoxigraph endpoint, Oxigraph server and
 # rdflib-endpoint (not a test; prints a table). BENCH_ARGS="--triples 1000000 --rounds 5"
-bench-sparql: $(BIN)/nscn-graph
+bench-sparql: $(TEST_EXTRAS)
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	$(BIN)/python bench/sparql_bench.py $(BENCH_ARGS)

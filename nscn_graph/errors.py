@@ -150,3 +150,10 @@ class ResultTooLarge(NscnError):
     """A query whose result is larger than the endpoint serves (the client can page it)."""
 
     __init__ = _kind(422, "Result too large")
+
+
+class IncompleteInstallation(NscnError):
+    """A file the server needs is missing: a front-end asset that the build step copies from npm,
+    or the ontology, data or shapes (CLI exit 2, at start-up)."""
+
+    __init__ = _kind(500, "Incomplete installation")

@@ -8,16 +8,19 @@ variables, then the mapping a caller passes. The graph is loaded once and hung o
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
 
-from nscn_graph import settings
+from nscn_graph import paths, settings
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
     app.config.update(settings.resolve(test_config))
+    # a missing asset or source stops start-up with what to do, rather than a blank editor later
+    paths.require_complete(Path(app.config["ROOT"]), data=app.config["DATA"])
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
     from . import (
