@@ -75,6 +75,9 @@ def test_the_installed_package_is_the_wheel_with_its_own_sources(installed, empt
     assert Path(root) == Path(package).parent / "bundle"
     assert {Path(f).name for f in data} == {f.name for f in (ROOT / "data").glob("*.ttl")}
     assert not any(Path(f).is_relative_to(ROOT) for f in [package, root, *data])
+    vendor = Path(package).parent / "web" / "static" / "vendor"
+    assert "@zazuko/yasgui" in (vendor / "yasgui" / "NOTICE").read_text(encoding="utf-8")
+    assert "ISC" in (vendor / "world-atlas" / "LICENSE").read_text(encoding="utf-8")
     validated = _run(installed / "nscn-graph", "validate", cwd=empty)
     assert "conforms" in (validated.stdout + validated.stderr).lower()
 
