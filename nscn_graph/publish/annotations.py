@@ -23,17 +23,12 @@ from rdflib.collection import Collection
 
 from nscn_graph import paths
 from nscn_graph.graph.load import parse_file, to_rdflib
-from nscn_graph.namespaces import DEFAULT_BASE, VOID
+from nscn_graph.namespaces import ANNOTATIONS_NAME, DEFAULT_BASE, VOID, annotations_file
+
+__all__ = ["ANNOTATIONS_NAME", "InboundGroup", "Kind", "Layout", "annotations_file", "load"]
 
 #: A property without ``nscn:order`` ranks here in the facts table, then by label.
 DEFAULT_ORDER = 500.0
-
-ANNOTATIONS_NAME = "nscn-pages.ttl"
-
-
-def annotations_file(root: Path = paths.ROOT) -> Path:
-    """The page annotations, beside the ontology."""
-    return paths.ontology_file(root).with_name(ANNOTATIONS_NAME)
 
 
 @dataclass(frozen=True)
