@@ -253,3 +253,29 @@ def test_every_page_names_its_thing_once_per_language(site):
         assert items and len(items) == len(set(items)), (document.key, items)
     mobility = client.get("/doc/theme/mobility.html").get_data(as_text=True)
     assert mobility.count('<span lang="en">Mobility</span>') == 1
+
+
+def test_a_literal_said_by_two_properties_is_shown_once(site):
+    """A theme's skos:definition is its dcterms:description, a roadmap's dcterms:title its
+    label: the facts table says "same as the description" rather than repeat the text."""
+    documents, client = site
+    checked = 0
+    for document in documents:
+        said: dict[tuple[str, str], set[str]] = {}
+        for triple in document.own:
+            obj = triple.object
+            if triple.subject.value == document.iri and type(obj).__name__ == "Literal":
+                said.setdefault((obj.value, obj.language or ""), set()).add(triple.predicate.value)
+        repeated = [text for (text, _), props in said.items() if len(props) > 1]
+        if not repeated:
+            continue
+        shown = Page(client.get(f"/doc/{document.key}.html").get_data(as_text=True))
+        chunks = [html.unescape(chunk).strip() for chunk in shown.text]
+        for text in repeated:
+            heading = 1 if text == shown.h1.strip() else 0  # the name is the heading, too
+            assert chunks.count(text) == 1 + heading, (document.key, text)
+            checked += 1
+    assert checked >= 21  # every theme, at least
+    mobility = client.get("/doc/theme/mobility.html").get_data(as_text=True)
+    definition = rows_of(mobility)["http://www.w3.org/2004/02/skos/core#definition"]
+    assert definition == [("", None, "same as the description")]

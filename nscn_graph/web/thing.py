@@ -114,6 +114,7 @@ class Value:
     note: str | None = None  #: a language tag or datatype shown beside the value
     external: bool = False
     title: str | None = None  #: the linked thing's label, when ``text`` shows its values
+    same_as: str | None = None  #: the section that already shows this literal (``name``...)
 
 
 @dataclass
@@ -214,6 +215,12 @@ def build_page(
         ),
         key=lambda row: (layout.order(row.iri), row.label.casefold()),
     )
+    shown = {_said(o): "name" for o in labels}
+    shown.update({_said(o): "description" for o in section("description")})
+    for row in rows:  # a literal the page already says (a definition that is the description)
+        for value, term in zip(row.values, _literals_in(row, by_predicate), strict=False):
+            if term is not None and _said(term) in shown:
+                value.text, value.note, value.same_as = "", None, shown[_said(term)]
     point = _point(by_predicate)
     geometries = [
         _geometry(subject, document, link)
@@ -244,6 +251,19 @@ def build_page(
         map_caption=caption,
         outline=outline,
     )
+
+
+def _said(term) -> tuple[str, str] | None:
+    """What a literal says: its text and language (``None`` for an IRI)."""
+    return (term.value, term.language or "") if isinstance(term, ox.Literal) else None
+
+
+def _literals_in(row: Row, by_predicate: dict[str, list]) -> list:
+    """The literal behind each of a row's values, in the row's order (``None`` for links)."""
+    literals = {
+        (t.value, t.language or ""): t for t in by_predicate[row.iri] if isinstance(t, ox.Literal)
+    }
+    return [literals.get((v.text, v.lang or "")) if v.href is None else None for v in row.values]
 
 
 def _values_of(document: Document, subject: str) -> dict[str, list]:
