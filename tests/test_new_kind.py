@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 import rdflib
+import requests
+from conftest import serving
 from htmlpage import Page
 
 from nscn_graph import paths
@@ -39,7 +41,9 @@ def root(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def client(root):
-    return create_app({"TESTING": True, "ROOT": str(root)}).test_client()
+    # its own DIST: the session's build is of the bundled data
+    config = {"TESTING": True, "ROOT": str(root), "DIST": str(root / "dist")}
+    return create_app(config).test_client()
 
 
 def html(client, path: str) -> str:
@@ -119,3 +123,17 @@ def test_the_landing_page_counts_awards(client):
     assert shown["awards"] == "2"
     assert list(shown)[-1] == "awards"  # nscn:order 145: after the bundled kinds
     assert shown["member cities"] == "14"
+
+
+def test_an_award_dereferences_over_http_from_a_served_project(root):
+    """The same project folder served by ``nscn-graph serve`` (``NSCN_ROOT``), as a deployment
+    would run it: the award's IRI 303s to its page, which names it."""
+    env = {"NSCN_ROOT": str(root), "NSCN_DIST": str(root / "dist-served")}
+    with serving("--workers", "1", "--threads", "2", env=env) as url:
+        response = requests.get(f"{url}/id/{AWARD}", allow_redirects=False, timeout=10)
+        assert response.status_code == 303
+        assert response.headers["Location"].endswith(f"/doc/{AWARD}")
+        page = requests.get(f"{url}/id/{AWARD}", headers={"Accept": BROWSER}, timeout=10)
+        assert page.status_code == 200 and page.url.endswith(f"/doc/{AWARD}")
+        assert Page(page.text).h1.strip() == "Fixture open data award 2025"
+        assert counts(requests.get(url + "/", timeout=10).text)["awards"] == "2"
