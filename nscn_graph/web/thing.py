@@ -1,9 +1,12 @@
 """The page model of a thing: its document's triples arranged for people.
 
 Everything the page shows comes from the thing's document (:mod:`nscn_graph.publish.documents`), so
-the HTML and the RDF say the same; terms are named by the ontology's labels (prepared once, at
-start-up, in :class:`Vocabulary`). Labels are chosen in the languages the browser asks for
-(``Accept-Language``), falling back to English.
+the HTML and the RDF say the same (a linked thing's values shown in place come from its own
+document); terms are named by the ontology's labels. How the triples are arranged (sections,
+the order of rows, the groups of inbound links and their headings, identity registers, maps) is
+what the page annotations say (:mod:`nscn_graph.publish.annotations`, prepared once, at start-up,
+in :class:`Vocabulary`): this module names no class or property of the domain. Labels are
+chosen in the languages the browser asks for (``Accept-Language``), falling back to English.
 """
 
 from __future__ import annotations
