@@ -108,3 +108,12 @@ def test_the_factory_reads_every_setting():
     for setting in SETTINGS:
         assert setting.name in app.config
     assert app.config["SPARQL_TIMEOUT"] == 3.0
+
+
+def test_build_writes_where_the_dist_setting_says(cli, tmp_path):
+    """``build`` without ``--out`` writes to ``NSCN_DIST``: the flag and the variable are one
+    setting."""
+    result = cli("build", env={"NSCN_DIST": str(tmp_path / "from-env")})
+    assert result.code == 0, result.err
+    assert (tmp_path / "from-env" / "void.ttl").is_file()
+    assert f"wrote {tmp_path / 'from-env'}" in result.out

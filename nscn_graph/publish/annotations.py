@@ -122,10 +122,6 @@ class Layout:
                 found[kind.slug] = kind.iri
         return dict(sorted(found.items()))
 
-    def kind_for_slug(self, slug: str) -> Kind | None:
-        iri = self.slugs().get(slug)
-        return self.kinds.get(iri) if iri else None
-
     # -- properties ------------------------------------------------------------------------
     def section(self, prop: str) -> str | None:
         return self.sections.get(prop)
