@@ -115,11 +115,18 @@ def test_a_city_page_groups_its_awards_under_the_annotated_heading(client):
 
 def counts(landing: str) -> dict[str, str]:
     table = landing[landing.index('<table class="counts">') : landing.index("</table>")]
-    return dict(re.findall(r'<th scope="row">([^<]*)</th><td>([^<]*)</td>', table))
+    rows = re.findall(r'<th scope="row">(?:<a [^>]*>)?([^<]*)(?:</a>)?</th><td>([^<]*)</td>', table)
+    return dict(rows)
 
 
-def test_the_landing_page_counts_awards(client):
-    shown = counts(html(client, "/"))
+def test_the_landing_page_counts_awards_and_links_their_list(client):
+    landing = html(client, "/")
+    shown = counts(landing)
+    lists = {text: href for href, text in Page(landing).anchors if href.startswith("/sparql?")}
+    listed = client.get(lists["awards"], headers={"Accept": "application/sparql-results+json"})
+    assert listed.status_code == 200
+    things = {b["thing"]["value"] for b in listed.get_json()["results"]["bindings"]}
+    assert things == {BASE + "id/" + AWARD, BASE + "id/award/fixture-mobility-2024"}
     assert shown["awards"] == "2"
     assert list(shown)[-1] == "awards"  # nscn:order 145: after the bundled kinds
     assert shown["member cities"] == "14"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import quote
 
 from flask import Blueprint, Flask, current_app, render_template
@@ -132,10 +133,33 @@ def layout(app: Flask | None = None) -> Layout:
     return (app or current_app).extensions["nscn.linked"].vocab.layout
 
 
-def kind_counts() -> list[tuple[str, str, int]]:
-    """(plural label, type segment, count) of each kind the annotations say to count."""
+class Count(NamedTuple):
+    label: str  #: the kind's plural label
+    segment: str  #: its ``id/{type}/`` segment
+    n: int  #: how many things of that kind the graph holds
+    href: str  #: the query editor with a query that lists them
+
+
+#: Lists the things of one kind; ``KIND`` is the class, in the editor's prefixes.
+LIST_QUERY = """SELECT ?thing ?label WHERE {
+  ?thing a KIND .
+  OPTIONAL { ?thing rdfs:label ?label FILTER(lang(?label) = "en") }
+} ORDER BY ?label ?thing"""
+
+
+def kind_counts() -> list[Count]:
+    """The kinds the annotations say to count (``nscn:counted``), each with a link that lists
+    its things in the query editor."""
     graph = published()
-    return graph.summary.kinds(layout().counted, base=graph.base)
+    vocab = current_app.extensions["nscn.linked"].vocab
+    kinds = layout().counted
+    counted = graph.summary.kinds(kinds, base=graph.base)
+    found = []
+    for kind, (label, segment, n) in zip(kinds, counted, strict=True):
+        curie = vocab.curie(kind.iri)
+        query = LIST_QUERY.replace("KIND", curie if curie != kind.iri else f"<{kind.iri}>")
+        found.append(Count(label, segment, n, "/sparql?query=" + quote(query)))
+    return found
 
 
 def init_app(app: Flask) -> None:
