@@ -41,7 +41,7 @@ def root(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def client(root):
-    # its own DIST: the session's build is of the bundled data
+    # its own DIST: the test run's build (NSCN_DIST) is of the bundled data
     config = {"TESTING": True, "ROOT": str(root), "DIST": str(root / "dist")}
     return create_app(config).test_client()
 
