@@ -65,6 +65,7 @@ STORE_HELP""",
 
 
 def parser() -> argparse.ArgumentParser:
+    from nscn_graph.settings import add_flags
     from nscn_graph.sparql.query import FORMAT_NAMES, TABLE
     from nscn_graph.stores import SPEC_HELP
 
@@ -101,24 +102,9 @@ def parser() -> argparse.ArgumentParser:
         "--format", choices=("text", "json"), default="text", help="report format (default: text)"
     )
 
+    # flags that set a setting (--out, --store, --workers ...) come from the settings table
     p = command("build", "Validate, then write the dumps and the dataset descriptions.")
-    p.add_argument(
-        "--out",
-        type=Path,
-        default=Path("dist"),
-        metavar="DIR",
-        help="output folder (default: dist)",
-    )
-
-    def store_option(p: argparse.ArgumentParser, default: str | None) -> None:
-        p.add_argument(
-            "--store",
-            default=default,
-            metavar="SPEC",
-            help="memory, oxigraph:DIR or sparql+URL (see below; default: setting STORE, "
-            "environment NSCN_STORE, else memory)",
-        )
-
+    add_flags(p, "build")
     p.add_argument(
         "--store-dir",
         type=Path,
@@ -134,33 +120,15 @@ def parser() -> argparse.ArgumentParser:
         default=TABLE,
         help="result format (default: a table for people; Turtle for graphs)",
     )
-    store_option(p, None)
+    add_flags(p, "query")
 
     p = command("serve", "Run the HTTP server (production WSGI server, gunicorn).")
     p.add_argument("--host", default="127.0.0.1", help="interface (default: 127.0.0.1)")
     p.add_argument("--port", type=_port, default=8080, help="port (default: 8080)")
-    p.add_argument("--workers", type=_positive, default=None, help="worker processes (default: 2)")
-    p.add_argument(
-        "--threads", type=_positive, default=None, help="threads per worker (default: 4)"
-    )
-    p.add_argument(
-        "--data",
-        nargs="+",
-        type=Path,
-        metavar="FILE",
-        help="serve these RDF files instead of the bundled data",
-    )
-    store_option(p, None)
+    add_flags(p, "serve")
 
     p = command("load", "Validate, then push the graph into a store (replacing what it held).")
-    store_option(p, None)
-    p.add_argument(
-        "--data",
-        nargs="+",
-        type=Path,
-        metavar="FILE",
-        help="load these RDF files instead of the bundled data",
-    )
+    add_flags(p, "load")
     return top
 
 
@@ -173,17 +141,6 @@ def _port(text: str) -> int:
     if not 0 <= port <= 65535:
         raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0-65535)")
     return port
-
-
-def _positive(text: str) -> int:
-    """A whole number of at least 1, for argparse."""
-    try:
-        number = int(text)
-    except ValueError:
-        number = 0
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
-    return number
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -228,25 +185,27 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_build(args: argparse.Namespace) -> int:
     from nscn_graph.publish.build import CATALOG_FILE, CHECKSUMS, VOID_FILE, build
-    from nscn_graph.settings import resolve
+    from nscn_graph.settings import from_args, resolve
 
     root = _root()
+    config = resolve(from_args(args, "build"))
+    out = Path(config["DIST"])
     try:
         report, dumps = build(
             paths.data_files(root),
-            args.out,
+            out,
             shapes=paths.shapes_file(root),
-            links=resolve()["PUBLIC_URL"],
+            links=config["PUBLIC_URL"],
             store_dir=args.store_dir,
         )
     except OSError as exc:
-        where = exc.filename if exc.filename is not None else args.out
+        where = exc.filename if exc.filename is not None else out
         raise NscnError(f"cannot write the build: {exc.strerror or exc}", file=str(where)) from None
     print(report.to_text())
     for dump in dumps:
         print(f"wrote {dump.path} ({dump.size} bytes)")
     for name in (f"dumps/{CHECKSUMS}", VOID_FILE, CATALOG_FILE):
-        print(f"wrote {args.out / name}")
+        print(f"wrote {out / name}")
     if args.store_dir:
         print(
             f"wrote the persistent store {args.store_dir} (serve --store oxigraph:{args.store_dir})"
@@ -255,7 +214,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_query(args: argparse.Namespace) -> int:
-    from nscn_graph.settings import resolve
+    from nscn_graph.settings import from_args, resolve
     from nscn_graph.sparql.query import write_result
     from nscn_graph.stores import open_store
 
@@ -272,7 +231,7 @@ def cmd_query(args: argparse.Namespace) -> int:
             raise InputError(
                 f"the query file is not UTF-8 text (byte {exc.start})", file=str(path)
             ) from None
-    config = resolve({"STORE": args.store})
+    config = resolve(from_args(args, "query"))
     store = open_store(
         config["STORE"],
         files=paths.data_files(Path(config["ROOT"])),
@@ -286,28 +245,24 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from nscn_graph.settings import from_args
     from nscn_graph.web.wsgi import serve  # the library never imports the server at module level
 
-    overrides = {
-        "WORKERS": args.workers,
-        "THREADS": args.threads,
-        "DATA": [str(p) for p in args.data] if args.data else None,
-        "STORE": args.store,
-    }
-    serve(host=args.host, port=args.port, overrides=overrides)
+    serve(host=args.host, port=args.port, overrides=from_args(args, "serve"))
     return EXIT_OK
 
 
 def cmd_load(args: argparse.Namespace) -> int:
     from nscn_graph.graph.load import load
-    from nscn_graph.settings import resolve
+    from nscn_graph.settings import from_args, resolve
     from nscn_graph.stores import load_into
 
-    config = resolve({"STORE": args.store})
-    if not args.store and config["STORE"] == "memory":
+    given = from_args(args, "load")
+    config = resolve(given)
+    if "STORE" not in given and config["STORE"] == "memory":
         raise InputError("say which store to load into: --store SPEC (see --help)")
     root = Path(config["ROOT"])
-    files = list(args.data) if args.data else paths.data_files(root)
+    files = [Path(f) for f in config["DATA"]] if config["DATA"] else paths.data_files(root)
     loaded = load(files, base=config["BASE"])
     _validated(loaded, root)
     done = load_into(config["STORE"], loaded.triples(), base=config["BASE"])

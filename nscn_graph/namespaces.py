@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pyoxigraph as ox
 from rdflib import Namespace
+
+from nscn_graph import paths
 
 #: The default base of every IRI the project mints. The server can publish under another base
 #: (setting ``BASE``); the data files are written with this one and rebased when loaded.
@@ -20,16 +25,31 @@ GSP = Namespace("http://www.opengis.net/ont/geosparql#")
 VOID = Namespace("http://rdfs.org/ns/void#")
 DCAT = Namespace("http://www.w3.org/ns/dcat#")
 
+#: The page annotations, beside the ontology: they say, among the rest, which ``id/{type}/``
+#: segments there are (``nscn:typeSlug``, see :mod:`nscn_graph.publish.annotations`).
+ANNOTATIONS_NAME = "nscn-pages.ttl"
+
+
+def annotations_file(root: Path = paths.ROOT) -> Path:
+    return paths.ontology_file(root).with_name(ANNOTATIONS_NAME)
+
+
+def kind_prefixes(annotations: Path | None = None) -> dict[str, str]:
+    """A prefix per ``id/{type}/`` segment (``city:`` for ``{base}id/city/``), in the order the
+    page annotations declare the segments; a new kind of thing gets its prefix from them."""
+    slug = str(NSCN) + "typeSlug"
+    found: dict[str, str] = {}
+    with open(annotations or annotations_file(), "rb") as data:
+        for triple in ox.parse(data, format=ox.RdfFormat.TURTLE):
+            if triple.predicate.value == slug and isinstance(triple.object, ox.Literal):
+                found.setdefault(triple.object.value, f"{DEFAULT_BASE}id/{triple.object.value}/")
+    return found
+
+
 #: Prefixes used in serialisations, the JSON-LD context and the query editor, in this order.
 PREFIXES: dict[str, str] = {
     "nscn": str(NSCN),
-    "city": DEFAULT_BASE + "id/city/",
-    "country": DEFAULT_BASE + "id/country/",
-    "lab": DEFAULT_BASE + "id/lab/",
-    "case": DEFAULT_BASE + "id/case/",
-    "organisation": DEFAULT_BASE + "id/organisation/",
-    "theme": DEFAULT_BASE + "id/theme/",
-    "value": DEFAULT_BASE + "id/value/",
+    **kind_prefixes(),
     "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
     "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
     "owl": "http://www.w3.org/2002/07/owl#",

@@ -14,6 +14,7 @@ class Page(HTMLParser):
         super().__init__()
         self.hrefs: list[str] = []
         self.anchors: list[tuple[str, str]] = []  # (href, text)
+        self.titles: dict[str, str] = {}  # href -> the link's title attribute
         self.alternates: dict[str, str] = {}  # type -> href
         self.scripts: list[tuple[str | None, str]] = []
         self.text: list[str] = []
@@ -29,6 +30,8 @@ class Page(HTMLParser):
         if tag == "a" and "href" in attributes:
             self.hrefs.append(attributes["href"])
             self._anchor = [attributes["href"], ""]
+            if attributes.get("title"):
+                self.titles[attributes["href"]] = attributes["title"]
         if tag == "link" and attributes.get("rel") == "alternate":
             self.alternates[attributes["type"]] = attributes["href"]
         if tag == "script":

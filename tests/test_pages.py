@@ -51,10 +51,41 @@ def test_cities_are_listed_by_country_with_links(landing):
     assert ("/id/city/copenhagen", "Copenhagen") in shown.anchors
 
 
+def counts_table(landing: str) -> dict[str, str]:
+    table = landing[landing.index('<table class="counts">') : landing.index("</table>")]
+    rows = re.findall(r'<th scope="row">(?:<a [^>]*>)?([^<]*)(?:</a>)?</th><td>([^<]*)</td>', table)
+    return dict(rows)
+
+
 def test_counts_per_kind(app, landing):
-    summary = app.extensions["nscn"].summary
-    for label, _, n in summary.kinds():
-        assert f'<th scope="row">{label}</th><td>{n}</td>' in landing
+    """The landing page counts each kind the page annotations mark ``nscn:counted``, in their
+    order, with the number of distinct instances the store holds."""
+    store = app.extensions["nscn"].store
+    layout = app.extensions["nscn.linked"].vocab.layout
+    shown = counts_table(landing)
+    kinds = layout.counted
+    assert [k.plural for k in kinds] == [label for label in shown if label != "triples"]
+    assert {k.plural for k in kinds} >= {"member cities", "countries", "living labs", "cases"}
+    for kind in kinds:
+        rows = list(store.query(f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s a <{kind.iri}> }}"))
+        assert shown[kind.plural] == rows[0]["n"].value, kind.plural
+    assert shown["member cities"] == "14"
+
+
+def test_each_count_links_a_query_that_lists_those_things(client, app, landing):
+    """The count of a kind opens the query editor with a query that lists its things: as many
+    rows as the count says."""
+    shown = Page(landing)
+    table = landing[landing.index('<table class="counts">') : landing.index("</table>")]
+    counted = counts_table(landing)
+    links = dict((text, href) for href, text in Page(table).anchors)
+    assert set(links) == set(counted) - {"triples"}
+    graph = app.extensions["nscn"]
+    for label, href in links.items():
+        assert href in shown.hrefs and href.startswith("/sparql?query=")
+        query = parse_qs(urlsplit(href).query)["query"][0]
+        rows = list(graph.store.query(query, prefixes=graph.prefixes))
+        assert len({row["thing"].value for row in rows}) == int(counted[label]), label
 
 
 def test_example_queries_open_in_the_query_editor_and_run(client, landing):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 
 import pytest
 import rdflib
@@ -61,6 +62,8 @@ def test_html_and_rdf_say_the_same_for_every_thing(site):
 
 
 def test_linked_values_are_shown_by_label_not_by_iri(site):
+    """A link is named by the linked thing's label; a link that shows the thing's values in
+    place (a population figure's count) carries the label as its title."""
     documents, client = site
     for key in ("city/aarhus", "lab/aarhus-city-lab", "case/nordic-urban-living-labs"):
         shown = page(client, key)
@@ -68,7 +71,7 @@ def test_linked_values_are_shown_by_label_not_by_iri(site):
             iri = BASE + href[1:] if href.startswith("/id/") else None
             if iri and documents.labels.get(iri):
                 labels = {label.value for label in documents.labels[iri]}
-                assert text in labels, (key, href, text)
+                assert text in labels or shown.titles.get(href) in labels, (key, href, text)
 
 
 def test_a_city_page_links_each_of_its_labs_and_cases(site):
@@ -168,3 +171,111 @@ def test_types_of_linking_things_are_in_the_rdf_that_groups_them(site):
     graph = rdflib.Graph().parse(data=client.get("/doc/city/aarhus.ttl").data, format="turtle")
     lab = rdflib.URIRef(BASE + "id/lab/aarhus-city-lab")
     assert (lab, rdflib.URIRef(RDF_TYPE), rdflib.URIRef(BASE + "ontology#LivingLab")) in graph
+
+
+def rows_of(text: str) -> dict[str, list[tuple[str, str | None, str | None]]]:
+    """The facts table: property IRI -> its values as (text, href, note)."""
+    found: dict[str, list[tuple[str, str | None, str | None]]] = {}
+    for prop, cell in re.findall(r'<tr data-property="([^"]+)">.*?<td>(.*?)</td></tr>', text):
+        values = []
+        for item in re.findall(r"<li>(.*?)</li>", cell):
+            href = re.search(r'href="([^"]+)"', item)
+            note = re.search(r'<span class="note">([^<]*)</span>', item)
+            shown = re.sub(r'<span class="note">[^<]*</span>', "", item)
+            values.append(
+                (
+                    html.unescape(re.sub(r"<[^>]+>", "", shown)).strip(),
+                    href[1] if href else None,
+                    note[1] if note else None,
+                )
+            )
+        found[html.unescape(prop)] = values
+    return found
+
+
+POPULATION = BASE + "ontology#population"
+
+
+@pytest.mark.parametrize(
+    ("city", "expected"),
+    [
+        (
+            "oslo",
+            [
+                ("693,491", "/id/population/oslo-2020", "2020-02, municipality"),
+                ("700,000", "/id/population/oslo-undated", "city, approximate"),
+            ],
+        ),
+        (
+            "aarhus",
+            [
+                ("335,684", "/id/population/aarhus-2017", "2017, municipality"),
+                ("336,000", "/id/population/aarhus-c2018", "city, approximate"),
+            ],
+        ),
+    ],
+)
+def test_city_pages_show_population_figures_in_place_newest_first(site, city, expected):
+    """Each figure shows its count, date and area type (and whether it is approximate), linked
+    to the figure's own page, the most recent first and undated figures last."""
+    _, client = site
+    text = client.get(f"/doc/city/{city}.html").get_data(as_text=True)
+    assert rows_of(text)[POPULATION] == expected
+
+
+def test_population_figures_agree_with_the_figures_own_data(site):
+    """The numbers shown in place are the figures' ``nscn:populationCount``, on every city."""
+    documents, client = site
+    count = BASE + "ontology#populationCount"
+    for document in documents.of_type(BASE + "ontology#City"):
+        figures = [t.object.value for t in document.own if t.predicate.value == POPULATION]
+        if not figures:
+            continue
+        shown = rows_of(client.get(f"/doc/{document.key}.html").get_data(as_text=True))
+        numbers = {href: text.replace(",", "") for text, href, _ in shown[POPULATION]}
+        for figure in figures:
+            own = documents.get(figure).own
+            expected = [t.object.value for t in own if t.predicate.value == count]
+            assert numbers[local(figure)] == expected[0], (document.key, figure)
+        headings = Page(client.get(f"/doc/{document.key}.html").get_data(as_text=True)).visible
+        assert "Population figures" not in headings  # not listed a second time below
+
+
+def test_every_page_names_its_thing_once_per_language(site):
+    """A theme says "Mobility" as rdfs:label and skos:prefLabel: the page shows it once."""
+    documents, client = site
+    for document in documents:
+        text = client.get(f"/doc/{document.key}.html").get_data(as_text=True)
+        names = re.search(r'<th scope="row">names</th><td><ul class="values">(.*?)</ul>', text)
+        if names is None:
+            continue
+        items = re.findall(r'<li><span lang="([^"]*)">([^<]*)</span>', names[1])
+        assert items and len(items) == len(set(items)), (document.key, items)
+    mobility = client.get("/doc/theme/mobility.html").get_data(as_text=True)
+    assert mobility.count('<span lang="en">Mobility</span>') == 1
+
+
+def test_a_literal_said_by_two_properties_is_shown_once(site):
+    """A theme's skos:definition is its dcterms:description, a roadmap's dcterms:title its
+    label: the facts table says "same as the description" rather than repeat the text."""
+    documents, client = site
+    checked = 0
+    for document in documents:
+        said: dict[tuple[str, str], set[str]] = {}
+        for triple in document.own:
+            obj = triple.object
+            if triple.subject.value == document.iri and type(obj).__name__ == "Literal":
+                said.setdefault((obj.value, obj.language or ""), set()).add(triple.predicate.value)
+        repeated = [text for (text, _), props in said.items() if len(props) > 1]
+        if not repeated:
+            continue
+        shown = Page(client.get(f"/doc/{document.key}.html").get_data(as_text=True))
+        chunks = [html.unescape(chunk).strip() for chunk in shown.text]
+        for text in repeated:
+            heading = 1 if text == shown.h1.strip() else 0  # the name is the heading, too
+            assert chunks.count(text) == 1 + heading, (document.key, text)
+            checked += 1
+    assert checked >= 21  # every theme, at least
+    mobility = client.get("/doc/theme/mobility.html").get_data(as_text=True)
+    definition = rows_of(mobility)["http://www.w3.org/2004/02/skos/core#definition"]
+    assert definition == [("", None, "same as the description")]

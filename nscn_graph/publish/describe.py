@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from nscn_graph.namespaces import DEFAULT_BASE, NSCN
+from nscn_graph.namespaces import DEFAULT_BASE
+from nscn_graph.publish.annotations import Kind
 from nscn_graph.stores.memory import EmbeddedStore
-
-#: The kinds of things shown to people, in display order: (class, plural label, IRI type segment).
-KINDS: tuple[tuple[str, str, str], ...] = (
-    (str(NSCN.SmartCity), "member cities", "city"),
-    (str(NSCN.Country), "countries", "country"),
-    (str(NSCN.LivingLab), "living labs", "lab"),
-    (str(NSCN.Case), "cases", "case"),
-    (str(NSCN.Organisation), "organisations", "organisation"),
-    (str(NSCN.Theme), "themes", "theme"),
-    (str(NSCN.RoadmapValue), "Roadmap values", "value"),
-)
 
 _CLASS_COUNTS = """
 SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?class } GROUP BY ?class ORDER BY ?class
@@ -33,9 +24,19 @@ class Summary:
     def count(self, class_iri: str) -> int:
         return self.classes.get(class_iri, 0)
 
-    def kinds(self) -> list[tuple[str, str, int]]:
-        """(label, type segment, count) for each kind of thing in :data:`KINDS`."""
-        return [(label, segment, self.count(iri)) for iri, label, segment in KINDS]
+    def kinds(
+        self, kinds: Iterable[Kind], *, base: str = DEFAULT_BASE
+    ) -> list[tuple[str, str, int]]:
+        """(plural label, type segment, count) of each of ``kinds`` (the annotated kinds the
+        landing page counts, :attr:`~nscn_graph.publish.annotations.Layout.counted`), whose
+        class IRIs are under ``base``."""
+        found = []
+        for kind in kinds:
+            iri = kind.iri
+            if base != DEFAULT_BASE and iri.startswith(base):
+                iri = DEFAULT_BASE + iri[len(base) :]
+            found.append((kind.plural, kind.slug or "", self.count(iri)))
+        return found
 
 
 def summarise(store: EmbeddedStore, *, base: str = DEFAULT_BASE) -> Summary:

@@ -15,7 +15,7 @@ import rdflib
 from rdflib.namespace import DCTERMS, FOAF, RDF, XSD
 
 from nscn_graph.namespaces import DEFAULT_BASE, PREFIXES, VOID
-from nscn_graph.publish import metadata
+from nscn_graph.publish import annotations, metadata
 from nscn_graph.publish.metadata import Queryable
 
 _COUNTS = """
@@ -31,9 +31,6 @@ SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {
 _CLASSES = "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c ORDER BY ?c"
 _PROPERTIES = "SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?p ORDER BY ?p"
 _EXAMPLE = "SELECT ?s WHERE { ?s a ?class FILTER(isIRI(?s)) } ORDER BY ?s LIMIT 1"
-
-#: The classes whose first instance is a ``void:exampleResource``: a city, a lab, a case.
-EXAMPLE_CLASSES = ("ontology#SmartCity", "ontology#LivingLab", "ontology#Case")
 
 
 @dataclass(frozen=True)
@@ -55,8 +52,12 @@ def uri_space(base: str) -> str:
     return base + "id/"
 
 
-def statistics(store: Queryable, *, base: str = DEFAULT_BASE) -> Statistics:
-    """Counts of the default graph of ``store``, by SPARQL."""
+def statistics(
+    store: Queryable, *, base: str = DEFAULT_BASE, example_classes: Sequence[str] | None = None
+) -> Statistics:
+    """Counts of the default graph of ``store``, by SPARQL. The first instance of each of
+    ``example_classes`` (default: the kinds the bundled page annotations mark
+    ``nscn:example``) is a ``void:exampleResource``."""
     row = next(iter(store.query(_COUNTS)))
     entities = next(
         iter(
@@ -71,9 +72,11 @@ def statistics(store: Queryable, *, base: str = DEFAULT_BASE) -> Statistics:
         if isinstance(r["c"], ox.NamedNode)
     }
     properties = {r["p"].value: int(r["n"].value) for r in store.query(_PROPERTIES)}
+    if example_classes is None:
+        example_classes = [kind.iri for kind in annotations.load(base=base).examples]
     examples = []
-    for local in EXAMPLE_CLASSES:
-        query = _EXAMPLE.replace("?class", f"<{base}{local}>")
+    for iri in example_classes:
+        query = _EXAMPLE.replace("?class", f"<{iri}>")
         for r in store.query(query):
             examples.append(r["s"].value)
     return Statistics(

@@ -289,16 +289,11 @@ def _label_position(x, y, text, points, boxes):
     return candidates[0][:3]
 
 
-#: ISO alpha-2 of each member country, by the slug of its IRI.
-COUNTRY_CODES = {"denmark": "DK", "norway": "NO", "sweden": "SE", "finland": "FI", "iceland": "IS"}
-
-
 def place_map(page) -> Markup | None:
-    """A small map for a place: a city's marker, a living lab's city, a country's outline with
-    its member cities."""
-    highlight = None
-    if page.kind == "Country":
-        highlight = COUNTRY_CODES.get(page.key.split("/", 1)[1])
+    """A small map for a place: the places the page marks (a city's marker, a living lab's city,
+    a country's member cities) and the outline it highlights (a country's), as the page
+    annotations say (:mod:`nscn_graph.publish.annotations`)."""
+    highlight = page.outline
     if not page.places and highlight is None:
         return None
     markers = [Marker(p.lon, p.lat, p.label, p.href) for p in page.places]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import quote
 
 from flask import Blueprint, Flask, current_app, render_template
@@ -10,12 +11,12 @@ from markupsafe import Markup
 
 from nscn_graph import __version__
 from nscn_graph.errors import StoreUnavailable
-from nscn_graph.namespaces import NSCN
+from nscn_graph.publish.annotations import Kind, Layout
 from nscn_graph.publish.documents import Documents
 
 from . import geomap
 from .state import published
-from .thing import local_path
+from .thing import GEO, local_path
 
 bp = Blueprint("pages", __name__)
 
@@ -71,31 +72,34 @@ class City:
 
 @dataclass(frozen=True)
 class Landing:
-    countries: list[tuple[str, str, list[City]]]  #: (country label, href, cities)
+    countries: list[tuple[str, str, list[City]]]  #: (group label, href, places), e.g. by country
     map_svg: Markup
     examples: list[tuple[str, str, str]]  #: (title, query, editor URL)
+    kind: Kind | None = None  #: what the map and the lists show (``nscn:landingList``)
 
 
-def prepare(documents: Documents) -> Landing:
-    """The landing page's model, from the documents (once, at start-up)."""
+def prepare(documents: Documents, layout: Layout) -> Landing:
+    """The landing page's model, from the documents (once, at start-up): the things of the
+    kind the annotations name (``nscn:landingList``), mapped and grouped by that property."""
     base = documents.base
-    member = str(NSCN.SmartCity).replace("https://w3id.org/nscn/", base)
+    kind = layout.landing
+    examples = [(title, query, "/sparql?query=" + quote(query)) for title, query in EXAMPLES]
+    if kind is None:
+        return Landing([], geomap.svg([], title="Map"), examples)
     groups: dict[str, tuple[str, list[City]]] = {}
     markers = []
-    for document in documents.of_type(member):
+    for document in documents.of_type(kind.iri):
         values: dict[str, list] = {}
         for triple in document.own:
             if triple.subject.value == document.iri:
-                values.setdefault(triple.predicate.value.rsplit("#", 1)[-1], []).append(
-                    triple.object
-                )
+                values.setdefault(triple.predicate.value, []).append(triple.object)
         label = _english(documents, document.iri)
-        lat = _float(values.get("lat"))
-        lon = _float(values.get("long"))
+        lat = _float(values.get(GEO + "lat"))
+        lon = _float(values.get(GEO + "long"))
         href = local_path(document.iri, base)
-        for country in values.get("country", []):
-            name = _english(documents, country.value)
-            groups.setdefault(name, (local_path(country.value, base), []))[1].append(
+        for group in values.get(kind.landing_list or "", []):
+            name = _english(documents, group.value)
+            groups.setdefault(name, (local_path(group.value, base), []))[1].append(
                 City(label, href, lon, lat)
             )
         if lat is not None and lon is not None:
@@ -105,9 +109,8 @@ def prepare(documents: Documents) -> Landing:
         for name, (href, cities) in sorted(groups.items())
     ]
     markers.sort(key=lambda m: m.label)
-    map_svg = geomap.svg(markers, title=f"Map of the {len(markers)} member cities")
-    examples = [(title, query, "/sparql?query=" + quote(query)) for title, query in EXAMPLES]
-    return Landing(countries, map_svg, examples)
+    map_svg = geomap.svg(markers, title=f"Map of the {len(markers)} {kind.plural}")
+    return Landing(countries, map_svg, examples, kind)
 
 
 def _english(documents: Documents, iri: str) -> str:
@@ -125,8 +128,43 @@ def _float(values) -> float | None:
         return None
 
 
+def layout(app: Flask | None = None) -> Layout:
+    """The page annotations the app was started with."""
+    return (app or current_app).extensions["nscn.linked"].vocab.layout
+
+
+class Count(NamedTuple):
+    label: str  #: the kind's plural label
+    segment: str  #: its ``id/{type}/`` segment
+    n: int  #: how many things of that kind the graph holds
+    href: str  #: the query editor with a query that lists them
+
+
+#: Lists the things of one kind; ``KIND`` is the class, in the editor's prefixes.
+LIST_QUERY = """SELECT ?thing ?label WHERE {
+  ?thing a KIND .
+  OPTIONAL { ?thing rdfs:label ?label FILTER(lang(?label) = "en") }
+} ORDER BY ?label ?thing"""
+
+
+def kind_counts() -> list[Count]:
+    """The kinds the annotations say to count (``nscn:counted``), each with a link that lists
+    its things in the query editor."""
+    graph = published()
+    vocab = current_app.extensions["nscn.linked"].vocab
+    kinds = layout().counted
+    counted = graph.summary.kinds(kinds, base=graph.base)
+    found = []
+    for kind, (label, segment, n) in zip(kinds, counted, strict=True):
+        curie = vocab.curie(kind.iri)
+        query = LIST_QUERY.replace("KIND", curie if curie != kind.iri else f"<{kind.iri}>")
+        found.append(Count(label, segment, n, "/sparql?query=" + quote(query)))
+    return found
+
+
 def init_app(app: Flask) -> None:
     app.extensions["nscn.landing"] = None
+    app.add_template_global(kind_counts)
     try:
         landing(app)
     except StoreUnavailable as error:  # a remote store that is down: prepared on first use
@@ -138,18 +176,20 @@ def landing(app: Flask) -> Landing:
     """The landing page's data, prepared once from the documents."""
     extensions = app.extensions
     if extensions["nscn.landing"] is None:
-        extensions["nscn.landing"] = prepare(extensions["nscn.linked"].documents)
+        extensions["nscn.landing"] = prepare(extensions["nscn.linked"].documents, layout(app))
     return extensions["nscn.landing"]
 
 
 @bp.get("/")
 def index():
     graph = published()
+    shown = landing(current_app)
+    members = graph.summary.kinds([shown.kind], base=graph.base)[0][2] if shown.kind else 0
     return render_template(
         "index.html",
         summary=graph.summary,
-        members=graph.summary.count(str(NSCN.SmartCity)),
-        landing=landing(current_app),
+        members=members,
+        landing=shown,
         links=LINKS,
         version=__version__,
     )

@@ -1,9 +1,12 @@
 """The page model of a thing: its document's triples arranged for people.
 
 Everything the page shows comes from the thing's document (:mod:`nscn_graph.publish.documents`), so
-the HTML and the RDF say the same; terms are named by the ontology's labels (prepared once, at
-start-up, in :class:`Vocabulary`). Labels are chosen in the languages the browser asks for
-(``Accept-Language``), falling back to English.
+the HTML and the RDF say the same (a linked thing's values shown in place come from its own
+document); terms are named by the ontology's labels. How the triples are arranged (sections,
+the order of rows, the groups of inbound links and their headings, identity registers, maps) is
+what the page annotations say (:mod:`nscn_graph.publish.annotations`, prepared once, at start-up,
+in :class:`Vocabulary`): this module names no class or property of the domain. Labels are
+chosen in the languages the browser asks for (``Accept-Language``), falling back to English.
 """
 
 from __future__ import annotations
@@ -14,148 +17,52 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from nscn_graph.graph.load import parse_file
+from nscn_graph.publish.annotations import ANNOTATIONS_NAME, Kind, Layout
+from nscn_graph.publish.annotations import load as load_layout
 from nscn_graph.publish.documents import LABELS, RDF_TYPE, Document, Documents
 
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-DCTERMS = "http://purl.org/dc/terms/"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-OWL_SAME_AS = "http://www.w3.org/2002/07/owl#sameAs"
 GEO = "http://www.w3.org/2003/01/geo/wgs84_pos#"
 XSD = "http://www.w3.org/2001/XMLSchema#"
-
-#: English names of the terms the data borrows from other vocabularies.
-TERM_LABELS: dict[str, str] = {
-    RDF_TYPE: "type",
-    RDFS + "label": "name",
-    SKOS + "prefLabel": "preferred name",
-    SKOS + "altLabel": "other name",
-    SKOS + "definition": "definition",
-    SKOS + "inScheme": "in scheme",
-    SKOS + "topConceptOf": "top concept of",
-    SKOS + "hasTopConcept": "top concept",
-    SKOS + "notation": "notation",
-    SKOS + "ConceptScheme": "Concept scheme",
-    SKOS + "Concept": "Concept",
-    DCTERMS + "identifier": "identifier",
-    DCTERMS + "description": "description",
-    DCTERMS + "source": "source",
-    DCTERMS + "isPartOf": "part of",
-    DCTERMS + "publisher": "publisher",
-    DCTERMS + "issued": "issued",
-    DCTERMS + "title": "title",
-    OWL_SAME_AS: "same as",
-    "http://xmlns.com/foaf/0.1/homepage": "homepage",
-    "http://xmlns.com/foaf/0.1/page": "web page",
-    "https://schema.org/startDate": "start date",
-    "https://schema.org/endDate": "end date",
-    "https://schema.org/foundingDate": "founded",
-    "https://schema.org/organizer": "organiser",
-    "https://schema.org/funder": "funder",
-    "https://schema.org/parentOrganization": "parent organisation",
-    "https://schema.org/locationCreated": "created in",
-    "https://schema.org/numberOfPages": "number of pages",
-    "https://schema.org/currency": "currency",
-    "https://schema.org/amount": "amount",
-    "http://www.w3.org/ns/org#hasMember": "member",
-    "http://www.w3.org/ns/org#memberOf": "member of",
-    "http://www.w3.org/ns/org#Organization": "Organization (W3C ORG)",
-    GEO + "lat": "latitude",
-    GEO + "long": "longitude",
-    "http://www.opengis.net/ont/geosparql#hasGeometry": "geometry",
-    "http://www.opengis.net/ont/geosparql#asWKT": "WKT",
-    "http://www.opengis.net/ont/geosparql#Geometry": "Geometry",
+_INTEGERS = {
+    XSD + name
+    for name in (
+        "integer",
+        "nonNegativeInteger",
+        "positiveInteger",
+        "int",
+        "long",
+        "short",
+        "unsignedInt",
+        "unsignedLong",
+    )
 }
-
-#: Properties the page shows in a section of their own rather than in the table.
-SECTIONED = {RDF_TYPE, *LABELS, DCTERMS + "description", DCTERMS + "source", OWL_SAME_AS}
-
-#: Headings for the things that link to this one, by (property local name, class local name).
-INBOUND_HEADINGS: dict[tuple[str, str], str] = {
-    ("city", "LivingLab"): "Living labs in this city",
-    ("city", "Case"): "Cases in this city",
-    ("lead", "Case"): "Cases this city leads",
-    ("partner", "Case"): "Cases with this partner",
-    ("livingLab", "Case"): "Cases in this living lab",
-    ("isPartOf", "Case"): "Parts of this case",
-    ("theme", "LivingLab"): "Living labs on this theme",
-    ("theme", "Case"): "Cases on this theme",
-    ("partner", "LivingLab"): "Living labs with this partner",
-    ("country", "SmartCity"): "Member cities in this country",
-    ("country", "City"): "Cities in this country",
-    ("basedIn", "Organisation"): "Organisations based here",
-    ("populationOf", "PopulationFigure"): "Population figures",
-    ("source", "*"): "Things sourced from this note",
-    ("aliasOf", "*"): "Other identifiers of this thing",
-}
-
-#: Properties shown first in the facts table, in this order (by local name); the rest follow
-#: by label, and the identifier comes last.
-PROPERTY_ORDER = (
-    "altLabel",
-    "title",
-    "definition",
-    "placeDescription",
-    "periodNote",
-    "startDate",
-    "endDate",
-    "foundingDate",
-    "issued",
-    "country",
-    "city",
-    "lead",
-    "livingLab",
-    "isPartOf",
-    "municipality",
-    "population",
-    "populationOf",
-    "populationCount",
-    "referenceDate",
-    "areaType",
-    "approximate",
-    "lat",
-    "long",
-    "hasGeometry",
-)
-
-#: The class that names a kind of thing, most specific first.
-CLASS_ORDER = (
-    "SmartCity",
-    "CityNetwork",
-    "City",
-    "Country",
-    "LivingLab",
-    "Case",
-    "SmartCityProgramme",
-    "Organisation",
-    "Roadmap",
-    "RoadmapValue",
-    "ActionArea",
-    "Theme",
-    "PopulationFigure",
-    "Grant",
-    "Event",
-    "SourceNote",
-)
 
 
 @dataclass
 class Vocabulary:
-    """English labels of the ontology's terms (and of borrowed terms), prepared once."""
+    """English labels of the ontology's terms (and of borrowed terms) and the page layout the
+    annotations describe (:mod:`nscn_graph.publish.annotations`), prepared once."""
 
     base: str
     labels: dict[str, str]
     prefixes: dict[str, str]
+    layout: Layout
 
     @classmethod
-    def load(cls, ontology: Path, *, base: str, prefixes: dict[str, str]) -> Vocabulary:
-        labels = dict(TERM_LABELS)
-        label = ox.NamedNode(RDFS + "label")
-        for triple in parse_file(ontology, base=base):
-            if triple.predicate == label and isinstance(triple.object, ox.Literal):
-                if triple.object.language in ("en", None):
-                    labels[triple.subject.value] = triple.object.value
-        return cls(base, labels, prefixes)
+    def load(
+        cls,
+        ontology: Path,
+        *,
+        base: str,
+        prefixes: dict[str, str],
+        annotations: Path | None = None,
+    ) -> Vocabulary:
+        layout = load_layout(
+            base=base,
+            ontology=ontology,
+            annotations=annotations or ontology.with_name(ANNOTATIONS_NAME),
+        )
+        return cls(base, layout.labels, prefixes, layout)
 
     @property
     def ontology(self) -> str:
@@ -209,6 +116,8 @@ class Value:
     lang: str | None = None  #: the language of ``text``
     note: str | None = None  #: a language tag or datatype shown beside the value
     external: bool = False
+    title: str | None = None  #: the linked thing's label, when ``text`` shows its values
+    same_as: str | None = None  #: the section that already shows this literal (``name``...)
 
 
 @dataclass
@@ -224,6 +133,7 @@ class Group:
     heading: str
     relation: str
     items: list[Value] = field(default_factory=list)
+    order: float = float("inf")
 
 
 @dataclass
@@ -256,17 +166,19 @@ class ThingPage:
     groups: list[Group]
     geometries: list[Geometry]
     point: tuple[float, float] | None  #: (longitude, latitude) of the thing itself
-    kind: str | None  #: the local name of the most specific class (``SmartCity``...)
+    kind: Kind | None  #: the thing's most specific annotated class
     places: list[Place] = field(default_factory=list)  #: what the small map marks
     map_caption: str = ""
+    outline: str | None = None  #: ISO 3166-1 alpha-2 of the outline its map highlights
 
 
 def build_page(
     document: Document, documents: Documents, vocab: Vocabulary, langs: Sequence[str]
 ) -> ThingPage:
-    """Arrange ``document`` for a reader of ``langs``."""
+    """Arrange ``document`` for a reader of ``langs``, as the annotations say."""
     base = documents.base
     iri = document.iri
+    layout = vocab.layout
 
     def link(term) -> Value:
         if isinstance(term, ox.Literal):
@@ -285,30 +197,44 @@ def build_page(
             return Value(vocab.label(value), value, external=True)
         return Value(value, value, external=True)
 
-    main = [t for t in document.own if t.subject.value == iri]
-    by_predicate: dict[str, list] = {}
-    for triple in main:
-        by_predicate.setdefault(triple.predicate.value, []).append(triple.object)
+    by_predicate = _values_of(document, iri)
 
-    labels = [o for p in LABELS for o in by_predicate.get(p, [])]
+    def section(name: str) -> list:
+        return [o for p in layout.in_section(name) for o in by_predicate.get(p, [])]
+
+    name_properties = sorted(
+        layout.in_section("name"), key=lambda p: LABELS.index(p) if p in LABELS else len(LABELS)
+    )
+    labels = _unique_literals(o for p in name_properties for o in by_predicate.get(p, []))
     chosen = pick(labels, langs)
     title = Value(chosen.value, lang=chosen.language) if chosen else Value(document.key, lang="en")
-    types = [link(o) for o in sorted(by_predicate.get(RDF_TYPE, []), key=_class_rank)]
+    type_iris = [o.value for o in section("kind")]
+    types = [link(o) for o in sorted(section("kind"), key=lambda t: layout.class_rank(t.value))]
     rows = sorted(
         (
-            Row(vocab.label(p), vocab.href(p), p, _sorted([link(o) for o in objects]))
+            Row(vocab.label(p), vocab.href(p), p, _row_values(p, objects, documents, vocab, link))
             for p, objects in by_predicate.items()
-            if p not in SECTIONED
+            if layout.section(p) is None
         ),
-        key=_row_rank,
+        key=lambda row: (layout.order(row.iri), row.label.casefold()),
     )
+    shown = {_said(o): "name" for o in labels}
+    shown.update({_said(o): "description" for o in section("description")})
+    for row in rows:  # a literal the page already says (a definition that is the description)
+        for value, term in zip(row.values, _literals_in(row, by_predicate), strict=False):
+            if term is not None and _said(term) in shown:
+                value.text, value.note, value.same_as = "", None, shown[_said(term)]
     point = _point(by_predicate)
     geometries = [
         _geometry(subject, document, link)
         for subject in sorted({t.subject.value for t in document.own} - {iri})
     ]
-    kind = kind_of([o.value for o in by_predicate.get(RDF_TYPE, [])], vocab)
-    places, caption = _places(document, documents, vocab, title, point, kind, link)
+    kind = layout.kind_of(type_iris)
+    places, caption = _places(document, documents, layout, title, point, kind, link)
+    outline = None
+    if kind is not None and kind.map_outline:
+        codes = by_predicate.get(kind.map_outline, [])
+        outline = codes[0].value if codes else None
     return ThingPage(
         iri=iri,
         key=document.key,
@@ -316,35 +242,100 @@ def build_page(
         title=title,
         names=[literal(o) for o in sorted(labels, key=_label_rank)],
         types=types,
-        descriptions=[literal(o) for o in by_predicate.get(DCTERMS + "description", [])],
+        descriptions=[literal(o) for o in _unique_literals(section("description"))],
         rows=rows,
-        sources=_sorted([link(o) for o in by_predicate.get(DCTERMS + "source", [])]),
-        identities=_sorted([identity(o) for o in by_predicate.get(OWL_SAME_AS, [])]),
-        groups=_groups(document, documents, vocab, link),
+        sources=_sorted([link(o) for o in section("sources")]),
+        identities=_sorted([identity(o, layout) for o in section("identity")]),
+        groups=_groups(document, documents, vocab, link, langs),
         geometries=geometries,
         point=point,
         kind=kind,
         places=places,
         map_caption=caption,
+        outline=outline,
     )
 
 
-def _local(iri: str) -> str:
-    return iri.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+def _said(term) -> tuple[str, str] | None:
+    """What a literal says: its text and language (``None`` for an IRI)."""
+    return (term.value, term.language or "") if isinstance(term, ox.Literal) else None
 
 
-def _class_rank(term) -> tuple[int, str]:
-    name = _local(term.value)
-    return (CLASS_ORDER.index(name) if name in CLASS_ORDER else len(CLASS_ORDER), term.value)
+def _literals_in(row: Row, by_predicate: dict[str, list]) -> list:
+    """The literal behind each of a row's values, in the row's order (``None`` for links)."""
+    literals = {
+        (t.value, t.language or ""): t for t in by_predicate[row.iri] if isinstance(t, ox.Literal)
+    }
+    return [literals.get((v.text, v.lang or "")) if v.href is None else None for v in row.values]
 
 
-def _row_rank(row: Row) -> tuple[int, int, str]:
-    name = _local(row.iri)
-    if name == "identifier":
-        return (2, 0, "")
-    if name in PROPERTY_ORDER:
-        return (0, PROPERTY_ORDER.index(name), "")
-    return (1, 0, row.label.casefold())
+def _values_of(document: Document, subject: str) -> dict[str, list]:
+    """Objects of ``subject``'s triples in ``document``, by predicate."""
+    values: dict[str, list] = {}
+    for triple in document.own:
+        if triple.subject.value == subject:
+            values.setdefault(triple.predicate.value, []).append(triple.object)
+    return values
+
+
+def _unique_literals(terms) -> list[ox.Literal]:
+    """Literals without repeats: the same text in the same language is one name, whichever
+    properties say it (a theme's ``rdfs:label`` and ``skos:prefLabel``)."""
+    seen: dict[tuple[str, str], ox.Literal] = {}
+    for term in terms:
+        if isinstance(term, ox.Literal):
+            seen.setdefault((term.value, term.language or ""), term)
+    return list(seen.values())
+
+
+def _row_values(prop: str, objects: list, documents: Documents, vocab: Vocabulary, link):
+    """A row's values: links by label, or, where the annotations say so (``nscn:showValues``),
+    the linked things' own values in place, the newest first."""
+    shown = vocab.layout.in_place.get(prop)
+    if shown is None:
+        return _sorted([link(o) for o in objects])
+    items = []
+    for term in objects:
+        other = documents.get(term.value) if isinstance(term, ox.NamedNode) else None
+        if other is None:
+            items.append(((1, ""), link(term)))
+            continue
+        values = _values_of(other, term.value)
+        parts = []
+        for p in shown.values:
+            for value in values.get(p, [])[:1]:
+                if not isinstance(value, ox.Literal):
+                    parts.append(link(value).text)
+                elif value.datatype.value == XSD + "boolean":
+                    if value.value in ("true", "1"):
+                        parts.append(vocab.label(p))
+                else:
+                    parts.append(_display(value))
+        named = link(term)
+        if not parts:
+            items.append(((1, ""), named))
+            continue
+        date = values.get(shown.newest_first_by or "", [])
+        newest = (0, _descending(date[0].value)) if date else (1, "")
+        note = ", ".join(parts[1:]) or None
+        items.append((newest, Value(parts[0], named.href, note=note, title=named.text)))
+    items.sort(key=lambda item: (item[0], item[1].text))
+    return [value for _, value in items]
+
+
+def _descending(text: str) -> str:
+    """A sort key that puts later ISO dates (``2020`` > ``2019-10-01``) first."""
+    return "".join(chr(0x10FFFF - ord(c)) for c in text)
+
+
+def _display(term: ox.Literal) -> str:
+    """A literal as a reader expects it: whole numbers with thousands separators."""
+    if term.datatype.value in _INTEGERS:
+        try:
+            return f"{int(term.value):,}"
+        except ValueError:
+            return term.value
+    return term.value
 
 
 def _label_rank(term: ox.Literal) -> tuple[bool, str, str]:
@@ -363,30 +354,14 @@ def literal(term: ox.Literal) -> Value:
     return Value(term.value, note=note)
 
 
-def identity(term) -> Value:
-    """An ``owl:sameAs`` link, named after the register it points into."""
+def identity(term, layout: Layout) -> Value:
+    """An identity link, named after the register it points into (``void:uriSpace``)."""
     value = term.value
-    for prefix, register in (
-        ("http://www.wikidata.org/entity/", "Wikidata"),
-        ("https://sws.geonames.org/", "GeoNames"),
-    ):
-        if value.startswith(prefix):
-            return Value(f"{register} {value[len(prefix) :].strip('/')}", value, external=True)
+    found = layout.register(value)
+    if found is not None:
+        register, local = found
+        return Value(f"{register} {local}", value, external=True)
     return Value(value, value, external=True)
-
-
-def kind_of(types: Sequence[str], vocab: Vocabulary) -> str | None:
-    names = {t[len(vocab.ontology) :] for t in types if t.startswith(vocab.ontology)}
-    for name in CLASS_ORDER:
-        if name in names:
-            return name
-    return None
-
-
-def plural(label: str) -> str:
-    if label.endswith("y") and not label.endswith(("ay", "ey", "oy")):
-        return label[:-1] + "ies"
-    return label if label.endswith("s") else label + "s"
 
 
 def _point(by_predicate: dict[str, list]) -> tuple[float, float] | None:
@@ -403,46 +378,46 @@ def _point_of(documents: Documents, iri: str) -> tuple[float, float] | None:
     document = documents.get(iri)
     if document is None:
         return None
-    values: dict[str, list] = {}
-    for triple in document.own:
-        if triple.subject.value == iri:
-            values.setdefault(triple.predicate.value, []).append(triple.object)
-    return _point(values)
+    return _point(_values_of(document, iri))
 
 
-def _places(document, documents, vocab, title, point, kind, link) -> tuple[list[Place], str]:
-    """What a place's small map marks: the city itself; a living lab's city; a country's
-    member cities (their coordinates are in their own documents, linked from the page)."""
+def _places(document, documents, layout, title, point, kind, link) -> tuple[list[Place], str]:
+    """What a place's small map marks: the thing itself if it has coordinates, else what its
+    kind's annotations name (``nscn:mapMarks``: the places it links to, ``nscn:mapMarksLinking``:
+    the places of a kind that link to it)."""
     if point is not None:
         lon, lat = point
         return [
             Place(title.text, None, lon, lat)
         ], f"Location of {title.text} ({lat}° N, {lon}° E)."
-    if kind == "LivingLab":
-        city = vocab.ontology + "city"
-        places = []
+    if kind is None:
+        return [], ""
+    places = []
+    if kind.map_marks:
         for triple in document.own:
-            if triple.subject.value == document.iri and triple.predicate.value == city:
+            if triple.subject.value == document.iri and triple.predicate.value == kind.map_marks:
                 where = _point_of(documents, triple.object.value)
                 if where is not None:
                     shown = link(triple.object)
                     places.append(Place(shown.text, shown.href, *where))
-        names = ", ".join(p.label for p in places)
-        return places, f"{title.text} is in {names}." if places else ""
-    if kind == "Country":
-        country = vocab.ontology + "country"
-        member = vocab.ontology + "SmartCity"
-        places = []
+    elif kind.map_linking:
+        relation, from_kind = kind.map_linking
         for triple in document.inbound:
             source = triple.subject.value
-            if triple.predicate.value == country and member in documents.types.get(source, []):
-                where = _point_of(documents, source)
-                if where is not None:
-                    shown = link(triple.subject)
-                    places.append(Place(shown.text, shown.href, *where))
+            if triple.predicate.value != relation:
+                continue
+            if from_kind is not None and from_kind not in documents.types.get(source, []):
+                continue
+            where = _point_of(documents, source)
+            if where is not None:
+                shown = link(triple.subject)
+                places.append(Place(shown.text, shown.href, *where))
         places.sort(key=lambda p: p.label)
-        return places, f"{title.text} and its member cities."
-    return [], ""
+    if not places and not kind.map_outline:
+        return [], ""
+    names = ", ".join(p.label for p in places)
+    caption = (kind.map_caption or "{title}").format(title=title.text, places=names)
+    return places, caption
 
 
 def _geometry(subject: str, document: Document, link) -> Geometry:
@@ -452,24 +427,32 @@ def _geometry(subject: str, document: Document, link) -> Geometry:
     return Geometry(subject[len(document.iri) + 1 :], types, wkt)
 
 
-def _groups(document: Document, documents: Documents, vocab: Vocabulary, link) -> list[Group]:
-    """The things that link to this one, grouped by relation and by their kind."""
+def _groups(
+    document: Document, documents: Documents, vocab: Vocabulary, link, langs: Sequence[str]
+) -> list[Group]:
+    """The things that link to this one, grouped by relation and by their kind, under the
+    annotations' headings. A link the page already shows the other way round (the thing's own
+    value of the relation's ``owl:inverseOf``) is not repeated."""
+    layout = vocab.layout
+    own = {(t.predicate.value, t.object.value) for t in document.own}
     groups: dict[tuple[str, str], Group] = {}
     for triple in document.inbound:
         predicate = triple.predicate.value
         source = triple.subject.value
-        kind = kind_of(documents.types.get(source, []), vocab)
-        prop = predicate.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
-        heading = INBOUND_HEADINGS.get((prop, kind or "")) or INBOUND_HEADINGS.get((prop, "*"))
-        if heading is None:
-            things = plural(vocab.label(vocab.ontology + kind)) if kind else "Things"
-            heading = f"{things} ({vocab.label(predicate)})"
-        group = groups.setdefault((predicate, kind or ""), Group(heading, vocab.label(predicate)))
+        inverse = layout.inverses.get(predicate)
+        if inverse is not None and (inverse, source) in own:
+            continue
+        kind = layout.kind_of(documents.types.get(source, []))
+        annotated = layout.group(predicate, kind.iri if kind else None)
+        if annotated is not None:
+            heading, order = annotated.heading(langs), annotated.order
+        else:
+            things = kind.plural if kind else "things"
+            heading = f"{things[:1].upper()}{things[1:]} ({vocab.label(predicate)})"
+            order = float("inf")
+        key = (predicate, str(id(annotated)) if annotated else kind.iri if kind else "")
+        group = groups.setdefault(key, Group(heading, vocab.label(predicate), order=order))
         group.items.append(link(triple.subject))
     for group in groups.values():
         group.items.sort(key=lambda v: v.text.casefold())
-    order = list(INBOUND_HEADINGS.values())
-    return sorted(
-        groups.values(),
-        key=lambda g: (order.index(g.heading) if g.heading in order else len(order), g.heading),
-    )
+    return sorted(groups.values(), key=lambda g: (g.order, g.heading))
