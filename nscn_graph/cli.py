@@ -256,6 +256,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def cmd_query(args: argparse.Namespace) -> int:
     from nscn_graph.settings import resolve
+    from nscn_graph.sparql import guard
     from nscn_graph.sparql.query import write_result
     from nscn_graph.stores import open_store
 
@@ -279,7 +280,8 @@ def cmd_query(args: argparse.Namespace) -> int:
         base=config["BASE"],
         timeout=config["STORE_TIMEOUT"],
     )
-    result = store.query(text)
+    guard.check(text)  # what the server refuses, refused with the same message
+    result = store.query(text, base_iri=config["BASE"])
     sys.stdout.buffer.write(write_result(result, args.format))
     sys.stdout.flush()
     return EXIT_OK

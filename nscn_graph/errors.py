@@ -150,3 +150,16 @@ class ResultTooLarge(NscnError):
     """A query whose result is larger than the endpoint serves (the client can page it)."""
 
     __init__ = _kind(422, "Result too large")
+
+
+class QueryTooComplex(QuerySyntaxError):
+    """A query past one of the lexer's bounds (nesting, operators, branches, tokens): refused
+    before the query engine sees it."""
+
+    __init__ = _kind(400, "Query too complex")
+
+
+class QueryOutOfMemory(NscnError):
+    """A query that needed more memory than a query worker is allowed (``SPARQL_MEMORY_LIMIT``)."""
+
+    __init__ = _kind(503, "Query memory limit reached")

@@ -69,11 +69,11 @@ SETTINGS: tuple[Setting, ...] = (
         int,
     ),
     Setting(
-        "SPARQL_FAST_PATH",
-        0.05,
-        "a query that once ran in a worker within this many seconds runs in the web thread "
-        "from then on (0: always in a worker)",
-        float,
+        "SPARQL_MEMORY_LIMIT",
+        0,
+        "megabytes a query worker may use beyond what it shares with its web worker (0: half "
+        "the machine's memory shared among all query workers, between 256 and 4096)",
+        int,
     ),
     Setting("SPARQL_MAX_BODY", 1_048_576, "largest /sparql request body, in bytes", int),
     Setting("SPARQL_MAX_QUERY", 100_000, "longest SPARQL query, in characters", int),

@@ -1,10 +1,10 @@
-"""Scoping a query to our graph in a remote store (nscn_graph/dataset.py)."""
+"""Scoping a query to our graph in a remote store (nscn_graph/sparql/dataset.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from nscn_graph.sparql.dataset import mentions, rewrite_from, scope_dataset
+from nscn_graph.sparql.dataset import rewrite_from, scope_dataset
 
 G, EMPTY = "https://w3id.org/nscn/graph", "https://w3id.org/nscn/graph#nothing"
 
@@ -53,17 +53,3 @@ def test_graphs_a_client_names_hold_nothing_as_in_the_embedded_store():
     params = scope_dataset("ASK {}", graph=G, empty=EMPTY, default_graph_uris=[G, "urn:x"])[1]
     assert dict(params) == {"default-graph-uri": EMPTY, "named-graph-uri": EMPTY}
     assert scope_dataset("ASK FROM <urn:x> {}", graph=G, empty=EMPTY)[1] == []
-
-
-@pytest.mark.parametrize(
-    ("query", "expected"),
-    [
-        ("SELECT * { SERVICE <http://x/sparql> { ?s ?p ?o } }", True),
-        ("select * { service silent <http://x/> {} }", True),
-        ('SELECT * { ?s ?p "SERVICE" }', False),
-        ("SELECT ?service { ?service a ex:Service } # SERVICE", False),
-    ],
-    ids=["service", "lower-case-silent", "in-a-string", "variable-name-comment"],
-)
-def test_service_is_found_only_as_a_keyword(query, expected):
-    assert mentions(query, "SERVICE") is expected

@@ -67,6 +67,7 @@ class PersistentStore(EmbeddedStore):
         default_graph_uris: Sequence[str] = (),
         named_graph_uris: Sequence[str] = (),
         prefixes: dict[str, str] | None = None,
+        base_iri: str | None = None,
     ) -> QueryResult:
         """As the embedded store; the shapes :mod:`nscn_graph.sparql.planner` knows are answered
         from the statistics and ordered indexes written with the store."""
@@ -79,6 +80,7 @@ class PersistentStore(EmbeddedStore):
             default_graph_uris=default_graph_uris,
             named_graph_uris=named_graph_uris,
             prefixes=prefixes,
+            base_iri=base_iri,
         )
 
     @property
