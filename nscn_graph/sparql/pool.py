@@ -8,8 +8,9 @@ parsed, evaluated and serialised within the result limit (bytes back, nothing el
 pipe). A worker that runs past the time limit is killed and replaced; other requests are served
 by the other workers meanwhile.
 
-Memory is bounded twice: each worker's address space may grow by at most the memory limit
-beyond what it inherited (``RLIMIT_AS``; the engine aborts when an allocation fails), and the
+Memory is bounded twice: each worker's data (its private writable memory) may grow by at most
+the memory limit beyond what it inherited and what its store opened in it (``RLIMIT_DATA``;
+the engine aborts when an allocation fails), and the
 web thread watches the worker's own memory (``RssAnon``) while it waits, killing it past the
 limit. Either way the client is told that the memory limit was reached. A worker that keeps
 much memory after a query is recycled, and an idle worker that died is replaced before a
@@ -180,6 +181,9 @@ def _worker_main(conn: multiprocessing.connection.Connection, setup: _Setup, par
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _close_inherited_files(keep=conn.fileno())
     isolated = _without_network() if setup.isolate else False
+    opener = getattr(setup.store, "open_in_process", None)
+    if callable(opener):  # files and threads of its own (a persistent store), before the limit
+        opener()
     _limit_memory(setup.memory_limit)
     _exit_with_parent(parent)
     conn.send_bytes(pickle.dumps(("hello", isolated)))
@@ -200,7 +204,7 @@ def _worker_main(conn: multiprocessing.connection.Connection, setup: _Setup, par
             message: tuple = ("ok", answer.body, answer.format.name)
         except errors.NscnError as exc:
             message = ("error", exc)
-        except MemoryError:  # the address space limit, met in Python code
+        except MemoryError:  # the data limit, met in Python code
             message, leave = ("memory", None), True
         except Exception:  # a bug or a store failure: logged here, a generic 500 there
             log.exception("query worker failed")
@@ -214,17 +218,17 @@ def _worker_main(conn: multiprocessing.connection.Connection, setup: _Setup, par
 
 
 def _limit_memory(limit: int) -> None:
-    """Let this worker's address space grow by at most ``limit`` bytes beyond what it inherited
-    (its share of the web process stays shared, copy-on-write)."""
+    """Let this worker's data grow by at most ``limit`` bytes beyond what it holds now (what it
+    inherited from the web process stays shared, copy-on-write)."""
     if limit <= 0:
         return
-    inherited = _status_kb(os.getpid(), "VmSize") * 1024
-    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    inherited = _status_kb(os.getpid(), "VmData") * 1024
+    _, hard = resource.getrlimit(resource.RLIMIT_DATA)
     soft = inherited + limit
     if hard != resource.RLIM_INFINITY:
         soft = min(soft, hard)
     try:
-        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+        resource.setrlimit(resource.RLIMIT_DATA, (soft, hard))
     except (ValueError, OSError):  # the RSS watch in the web process still holds
         pass
 

@@ -83,6 +83,11 @@ class PersistentStore(EmbeddedStore):
             base_iri=base_iri,
         )
 
+    def open_in_process(self) -> None:
+        """Open this process's read-only handle now (a query worker does, before its memory
+        limit is set: the database's threads and buffers are not a query's memory)."""
+        self.store  # noqa: B018 - the property opens it
+
     @property
     def store(self) -> ox.Store:  # type: ignore[override]
         pid = os.getpid()
