@@ -25,6 +25,8 @@ G, EMPTY = "https://w3id.org/nscn/graph", "https://w3id.org/nscn/graph#nothing"
         ("SELECT * { ?s <urn:from> from:x }", None, False),
         ("SELECT * { FILTER(?a < ?b && ?c > 1) } ", None, False),
         ("SELECT * FROM <urn:a#b> {}", f"SELECT * FROM <{EMPTY}> {{}}", True),
+        ("SELECT (\"\"\"\nFROM <urn:x>\n\"\"\" AS ?v) {}", None, False),
+        ("SELECT * { ?s ex:a\\#b ?o } # FROM <urn:x>", None, False),
     ],
     ids=[
         "none",
@@ -36,6 +38,8 @@ G, EMPTY = "https://w3id.org/nscn/graph", "https://w3id.org/nscn/graph#nothing"
         "prefixed-names",
         "comparisons",
         "hash-in-iri",
+        "in-a-long-string",
+        "escaped-name-then-comment",
     ],
 )
 def test_from_is_rewritten_only_where_it_is_a_keyword(query, expected, found):

@@ -15,21 +15,12 @@ this one check.
 from __future__ import annotations
 
 from nscn_graph.errors import Forbidden
-from nscn_graph.sparql.lexer import check_bounds, keywords
+from nscn_graph.sparql.lexer import check_bounds
 
 #: Keywords that only occur in SPARQL 1.1 Update requests.
 UPDATE_KEYWORDS = frozenset(
     {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH", "USING"}
 )
-FORMS = ("SELECT", "CONSTRUCT", "DESCRIBE", "ASK")
-
-
-def query_form(query: str) -> str | None:
-    """``SELECT``, ``CONSTRUCT``, ``DESCRIBE`` or ``ASK``: the first such keyword, or ``None``."""
-    for word in keywords(query):
-        if word in FORMS:
-            return word
-    return None
 
 
 def check(query: str) -> None:

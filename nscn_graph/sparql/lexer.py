@@ -50,9 +50,6 @@ _TOKEN = re.compile(
     re.VERBOSE | re.UNICODE | re.MULTILINE | re.DOTALL,
 )
 
-#: Token kinds that are text set aside: nothing inside them is a keyword or a bracket.
-QUOTED = frozenset({"comment", "string", "iri"})
-
 
 @dataclass(frozen=True, slots=True)
 class Token:
@@ -68,11 +65,6 @@ def tokens(query: str) -> Iterator[Token]:
         kind = m.lastgroup
         if kind != "space":
             yield Token(kind, m.group(), m.start(), m.end())  # type: ignore[arg-type]
-
-
-def keywords(query: str) -> list[str]:
-    """The bare words of ``query`` (upper-cased), with everything quoted or named set aside."""
-    return [t.text.upper() for t in tokens(query) if t.kind == "word"]
 
 
 def position(query: str, offset: int) -> tuple[int, int]:

@@ -181,6 +181,8 @@ def _worker_main(conn: multiprocessing.connection.Connection, setup: _Setup, par
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _close_inherited_files(keep=conn.fileno())
     isolated = _without_network() if setup.isolate else False
+    # an allocation past the limit aborts the engine: say so in one line, without a backtrace
+    os.environ["RUST_BACKTRACE"] = "0"
     opener = getattr(setup.store, "open_in_process", None)
     if callable(opener):  # files and threads of its own (a persistent store), before the limit
         opener()
