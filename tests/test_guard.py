@@ -74,6 +74,9 @@ TOO_COMPLEX = {
     "optionals": ("ASK { ?s ?p ?o " + "OPTIONAL { ?s ?p ?x } " * 300 + "}", "OPTIONAL"),
     "sibling-groups": ("ASK { " + "{ } " * 1_200 + "}", "groups"),
     "tokens": ("SELECT * { VALUES ?x { " + "1 " * 60_000 + "} }", "tokens"),
+    # `1<1+1…>0` also lexes as an IRI: in an expression its operators count
+    "plus-chain-as-iri": ("ASK { FILTER(1<1" + "+1" * 5_000 + ">0) }", "operators"),
+    "division-chain-as-iri": ("ASK { FILTER(1<a:1" + "/1" * 5_000 + ">0) }", "operators"),
     "escaped-name-hides-no-bracket": ("ASK { ?s ex:a\\#" + "(" * 300 + " }", "levels"),
 }
 
@@ -94,6 +97,9 @@ WITHIN_BOUNDS = {
     "brackets-in-an-iri": "ASK { <http://e/a_(b)> ?p ?o }",
     "closing-brackets-in-iris": "ASK { " + "<http://e/))))> ?p ?o . " * 100 + "}",
     "negative-numbers": "SELECT * { VALUES ?x { " + "-1 +2 " * 2_000 + "} }",
+    "many-iris-in-an-expression": (
+        "ASK { FILTER(?x IN (" + ", ".join(["<http://e/a-b/c?x=1&y=2>"] * 1_000) + ")) }"
+    ),
     "sixty-optionals": "ASK { ?s ?p ?o " + "OPTIONAL { ?s ?p ?x } " * 60 + "}",
 }
 

@@ -95,6 +95,9 @@ class Bounds:
 BOUNDS = Bounds()
 
 _BRACKET_IN_IRI = re.compile(r"[{}()\[\]]")
+_OPERATOR_IN_IRI = re.compile(r"[-+*/|^!=&]")
+#: ``<scheme://…>``: never an expression (``http://`` does not parse as one).
+_HIERARCHICAL = re.compile(r"<[A-Za-z][A-Za-z0-9+.\-]*://")
 
 
 def check_bounds(query: str, bounds: Bounds = BOUNDS) -> list[Token]:
@@ -137,9 +140,17 @@ def check_bounds(query: str, bounds: Bounds = BOUNDS) -> list[Token]:
                 optionals += 1
                 if optionals > bounds.optional:
                     _too_complex(query, token, bounds.optional, "OPTIONAL and MINUS groups")
-        elif kind == "iri" and _BRACKET_IN_IRI.search(token.text):
-            if depth + _local_depth(token.text) > bounds.depth:
-                _too_complex(query, token, bounds.depth, "levels of nested groups and expressions")
+        elif kind == "iri":
+            if _BRACKET_IN_IRI.search(token.text):
+                if depth + _local_depth(token.text) > bounds.depth:
+                    _too_complex(
+                        query, token, bounds.depth, "levels of nested groups and expressions"
+                    )
+            if frames and frames[-1] == "(" and not _HIERARCHICAL.match(token.text):
+                # in an expression `1<2+3>0` is a comparison to the engine: count as it does
+                operators += len(_OPERATOR_IN_IRI.findall(token.text))
+                if operators > bounds.operators:
+                    _too_complex(query, token, bounds.operators, "operators")
     return out
 
 
