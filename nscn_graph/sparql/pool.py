@@ -22,6 +22,7 @@ master that built the app) it starts afresh, lazily, with its own workers.
 
 from __future__ import annotations
 
+import faulthandler
 import logging
 import multiprocessing
 import multiprocessing.connection
@@ -181,8 +182,10 @@ def _worker_main(conn: multiprocessing.connection.Connection, setup: _Setup, par
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _close_inherited_files(keep=conn.fileno())
     isolated = _without_network() if setup.isolate else False
-    # an allocation past the limit aborts the engine: say so in one line, without a backtrace
+    # an allocation past the limit aborts the engine: one line in the log, no backtraces (the
+    # web process logs the worker's end and answers the client)
     os.environ["RUST_BACKTRACE"] = "0"
+    faulthandler.disable()
     opener = getattr(setup.store, "open_in_process", None)
     if callable(opener):  # files and threads of its own (a persistent store), before the limit
         opener()
