@@ -215,6 +215,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def cmd_query(args: argparse.Namespace) -> int:
     from nscn_graph.settings import from_args, resolve
+    from nscn_graph.sparql import guard
     from nscn_graph.sparql.query import write_result
     from nscn_graph.stores import open_store
 
@@ -231,6 +232,7 @@ def cmd_query(args: argparse.Namespace) -> int:
             raise InputError(
                 f"the query file is not UTF-8 text (byte {exc.start})", file=str(path)
             ) from None
+    guard.check(text)  # what the server refuses, refused with the same message, before loading
     config = resolve(from_args(args, "query"))
     store = open_store(
         config["STORE"],
@@ -238,7 +240,7 @@ def cmd_query(args: argparse.Namespace) -> int:
         base=config["BASE"],
         timeout=config["STORE_TIMEOUT"],
     )
-    result = store.query(text)
+    result = store.query(text, base_iri=config["BASE"])
     sys.stdout.buffer.write(write_result(result, args.format))
     sys.stdout.flush()
     return EXIT_OK

@@ -157,3 +157,16 @@ class IncompleteInstallation(NscnError):
     or the ontology, data or shapes (CLI exit 2, at start-up)."""
 
     __init__ = _kind(500, "Incomplete installation")
+
+
+class QueryTooComplex(QuerySyntaxError):
+    """A query past one of the lexer's bounds (nesting, operators, branches, tokens): refused
+    before the query engine sees it."""
+
+    __init__ = _kind(400, "Query too complex")
+
+
+class QueryOutOfMemory(NscnError):
+    """A query that needed more memory than a query worker is allowed (``SPARQL_MEMORY_LIMIT``)."""
+
+    __init__ = _kind(503, "Query memory limit reached")

@@ -15,8 +15,6 @@ DEFAULT_BASE = "https://w3id.org/nscn/"
 
 NSCN = Namespace(DEFAULT_BASE + "ontology#")
 NSCNSH = Namespace(DEFAULT_BASE + "shapes#")
-ONTOLOGY_IRI = DEFAULT_BASE + "ontology"
-SHAPES_IRI = DEFAULT_BASE + "shapes"
 
 SCHEMA = Namespace("https://schema.org/")
 ORG = Namespace("http://www.w3.org/ns/org#")

@@ -157,11 +157,11 @@ SETTINGS: tuple[Setting, ...] = (
         int,
     ),
     Setting(
-        "SPARQL_FAST_PATH",
-        0.05,
-        "a query that once finished in a worker within this many seconds runs in the web thread"
-        " from then on (0: never)",
-        float,
+        "SPARQL_MEMORY_LIMIT",
+        0,
+        "megabytes a query worker may use beyond what it shares with its web worker (0: half "
+        "the machine's memory shared among all query workers, between 256 and 4096)",
+        int,
     ),
     Setting(
         "SPARQL_MAX_BODY",

@@ -173,6 +173,39 @@ def test_malformed_query_exits_2_with_position(cli):
     assert "Traceback" not in result.err
 
 
+REFUSED_BY_THE_GUARD = {
+    "service": (
+        "SELECT * { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }",
+        "Federated queries (SERVICE) are not accepted",
+    ),
+    "insert": ("INSERT DATA { city:x a nscn:SmartCity }", "read-only"),
+    "too-deep": ("ASK { FILTER(" + "(" * 5_000 + "1" + ")" * 5_000 + ") }", "levels of nested"),
+}
+
+
+@pytest.mark.parametrize(
+    ("query", "says"), REFUSED_BY_THE_GUARD.values(), ids=REFUSED_BY_THE_GUARD.keys()
+)
+def test_query_refuses_what_the_server_refuses_with_the_same_message(cli, client, query, says):
+    result = cli("query", query)
+    assert result.code == 2 and says in result.err
+    assert "Traceback" not in result.err and result.out == ""
+    server = client.get("/sparql", query_string={"query": query}).get_json()
+    assert result.err.strip() == f"error: {server['detail']}"
+
+
+def test_query_says_which_prefix_is_not_declared(cli):
+    result = cli("query", "SELECT * WHERE { ?s foo:bar ?o }")
+    assert result.code == 2
+    assert "the prefix foo: is not declared (line 1, column 21)" in result.err
+    assert "nscn:" in result.err and "city:" in result.err and "u{" not in result.err
+
+
+def test_query_resolves_relative_iris_against_the_base(cli):
+    result = cli("query", "ASK { <id/city/oslo> a nscn:SmartCity }")
+    assert result.code == 0 and result.out == "true\n"
+
+
 def test_build_writes_dumps_that_hold_the_graph(cli, tmp_path, bundled):
     result = cli("build", "--out", str(tmp_path))
     assert result.code == 0, result.err

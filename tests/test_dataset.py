@@ -1,10 +1,10 @@
-"""Scoping a query to our graph in a remote store (nscn_graph/dataset.py)."""
+"""Scoping a query to our graph in a remote store (nscn_graph/sparql/dataset.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from nscn_graph.sparql.dataset import mentions, rewrite_from, scope_dataset
+from nscn_graph.sparql.dataset import rewrite_from, scope_dataset
 
 G, EMPTY = "https://w3id.org/nscn/graph", "https://w3id.org/nscn/graph#nothing"
 
@@ -25,6 +25,8 @@ G, EMPTY = "https://w3id.org/nscn/graph", "https://w3id.org/nscn/graph#nothing"
         ("SELECT * { ?s <urn:from> from:x }", None, False),
         ("SELECT * { FILTER(?a < ?b && ?c > 1) } ", None, False),
         ("SELECT * FROM <urn:a#b> {}", f"SELECT * FROM <{EMPTY}> {{}}", True),
+        ("SELECT (\"\"\"\nFROM <urn:x>\n\"\"\" AS ?v) {}", None, False),
+        ("SELECT * { ?s ex:a\\#b ?o } # FROM <urn:x>", None, False),
     ],
     ids=[
         "none",
@@ -36,6 +38,8 @@ G, EMPTY = "https://w3id.org/nscn/graph", "https://w3id.org/nscn/graph#nothing"
         "prefixed-names",
         "comparisons",
         "hash-in-iri",
+        "in-a-long-string",
+        "escaped-name-then-comment",
     ],
 )
 def test_from_is_rewritten_only_where_it_is_a_keyword(query, expected, found):
@@ -53,17 +57,3 @@ def test_graphs_a_client_names_hold_nothing_as_in_the_embedded_store():
     params = scope_dataset("ASK {}", graph=G, empty=EMPTY, default_graph_uris=[G, "urn:x"])[1]
     assert dict(params) == {"default-graph-uri": EMPTY, "named-graph-uri": EMPTY}
     assert scope_dataset("ASK FROM <urn:x> {}", graph=G, empty=EMPTY)[1] == []
-
-
-@pytest.mark.parametrize(
-    ("query", "expected"),
-    [
-        ("SELECT * { SERVICE <http://x/sparql> { ?s ?p ?o } }", True),
-        ("select * { service silent <http://x/> {} }", True),
-        ('SELECT * { ?s ?p "SERVICE" }', False),
-        ("SELECT ?service { ?service a ex:Service } # SERVICE", False),
-    ],
-    ids=["service", "lower-case-silent", "in-a-string", "variable-name-comment"],
-)
-def test_service_is_found_only_as_a_keyword(query, expected):
-    assert mentions(query, "SERVICE") is expected

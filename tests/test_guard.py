@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nscn_graph.errors import Forbidden
+from nscn_graph.errors import Forbidden, QueryTooComplex
 from nscn_graph.sparql import guard
 
 REFUSED = {
@@ -56,24 +56,54 @@ def test_an_update_says_the_endpoint_is_read_only():
         guard.check("CLEAR DEFAULT")
 
 
-@pytest.mark.parametrize(
-    ("query", "form"),
-    [
-        ("PREFIX ex: <http://e/select> SELECT * {}", "SELECT"),
-        ("# SELECT\nask {}", "ASK"),
-        ("CONSTRUCT { ?s ?p ?o } WHERE { { SELECT * { ?s ?p ?o } } }", "CONSTRUCT"),
-        ("DESCRIBE <http://e/x>", "DESCRIBE"),
-        ("nothing here", None),
-    ],
-)
-def test_query_form(query, form):
-    assert guard.query_form(query) == form
+# -- bounds on the lexer's tokens: refused with 400 before the engine sees the query ----------
+
+TOO_COMPLEX = {
+    "nested-groups": ("SELECT * WHERE " + "{" * 20_000 + "}" * 20_000, "levels of nested"),
+    "nested-parentheses": ("ASK { FILTER(" + "(" * 300 + "1" + ")" * 300 + ") }", "levels"),
+    # with no spaces `<(((…)))>` also lexes as an IRI: it counts from where it stands
+    "comparison-chain": ("ASK { FILTER(1<" + "(" * 30_000 + "1" + ")" * 30_000 + ">0) }", "levels"),
+    "comparison-chain-spaced": (
+        "ASK { FILTER(1 < " + "(" * 30_000 + "1" + ")" * 30_000 + " > 0) }",
+        "levels",
+    ),
+    "plus-chain": ("ASK { FILTER(1" + "+1" * 10_000 + " > 0) }", "operators"),
+    "not-chain": ("ASK { FILTER(" + "!" * 10_000 + "true) }", "operators"),
+    "path-chain": ("ASK { ?s " + "/".join(["<http://e/p>"] * 3_000) + " ?o }", "operators"),
+    "union-branches": ("ASK { " + " UNION ".join(["{ ?s ?p ?o }"] * 10_000) + " }", "UNION"),
+    "optionals": ("ASK { ?s ?p ?o " + "OPTIONAL { ?s ?p ?x } " * 300 + "}", "OPTIONAL"),
+    "sibling-groups": ("ASK { " + "{ } " * 1_200 + "}", "groups"),
+    "tokens": ("SELECT * { VALUES ?x { " + "1 " * 60_000 + "} }", "tokens"),
+    # `1<1+1…>0` also lexes as an IRI: in an expression its operators count
+    "plus-chain-as-iri": ("ASK { FILTER(1<1" + "+1" * 5_000 + ">0) }", "operators"),
+    "division-chain-as-iri": ("ASK { FILTER(1<a:1" + "/1" * 5_000 + ">0) }", "operators"),
+    "escaped-name-hides-no-bracket": ("ASK { ?s ex:a\\#" + "(" * 300 + " }", "levels"),
+}
 
 
-def test_deep_nesting_is_a_syntax_error():
-    from nscn_graph.errors import QuerySyntaxError
+@pytest.mark.parametrize(("query", "says"), TOO_COMPLEX.values(), ids=TOO_COMPLEX.keys())
+def test_too_complex_is_refused_naming_the_limit(query, says):
+    with pytest.raises(QueryTooComplex) as caught:
+        guard.check(query)
+    error = caught.value
+    assert error.status == 400 and says in error.detail and "limit" in error.detail
+    assert error.line == 1 and error.column >= 1
 
-    guard.check("ASK {" + "{" * 200 + "}" * 200 + "}")
-    with pytest.raises(QuerySyntaxError, match="levels deep"):
-        guard.check("ASK { FILTER(" + "(" * 300 + "1" + ")" * 300 + ") }")
-    guard.check("ASK { FILTER('" + "(" * 300 + "') }")  # brackets in a string do not count
+
+WITHIN_BOUNDS = {
+    "nested-200": "ASK {" + "{" * 200 + "}" * 200 + "}",
+    "brackets-in-a-string": "ASK { FILTER('" + "(" * 300 + "') }",
+    "brackets-in-a-comment": "ASK { } # " + "(" * 300,
+    "brackets-in-an-iri": "ASK { <http://e/a_(b)> ?p ?o }",
+    "closing-brackets-in-iris": "ASK { " + "<http://e/))))> ?p ?o . " * 100 + "}",
+    "negative-numbers": "SELECT * { VALUES ?x { " + "-1 +2 " * 2_000 + "} }",
+    "many-iris-in-an-expression": (
+        "ASK { FILTER(?x IN (" + ", ".join(["<http://e/a-b/c?x=1&y=2>"] * 1_000) + ")) }"
+    ),
+    "sixty-optionals": "ASK { ?s ?p ?o " + "OPTIONAL { ?s ?p ?x } " * 60 + "}",
+}
+
+
+@pytest.mark.parametrize("query", WITHIN_BOUNDS.values(), ids=WITHIN_BOUNDS.keys())
+def test_within_bounds(query):
+    guard.check(query)

@@ -227,6 +227,54 @@ def test_runaway_query_is_503_while_others_are_answered(short_server):
     assert again.status_code == 200
 
 
+DOUBLING = (
+    "SELECT (STRLEN(?x26) AS ?n) WHERE { BIND('aaaaaaaaaaaaaaaa' AS ?x0) "
+    + " ".join(f"BIND(CONCAT(?x{i}, ?x{i}) AS ?x{i + 1})" for i in range(26))
+    + " }"
+)
+
+
+@pytest.fixture(scope="module")
+def small_server() -> Iterator[str]:
+    """A server whose query workers may use 64 MB each."""
+    env = {"NSCN_SPARQL_MEMORY_LIMIT": "64", "NSCN_SPARQL_TIMEOUT": "30"}
+    with serving("--workers", "1", "--threads", "2", env=env, timeout=120) as url:
+        yield url
+
+
+def test_a_query_past_the_memory_limit_is_503_and_the_next_is_answered(small_server):
+    response = requests.post(small_server + "/sparql", data={"query": DOUBLING}, timeout=60)
+    assert response.status_code == 503
+    body = response.json()
+    assert body["title"] == "Query memory limit reached" and "64 MB" in body["detail"]
+    for _ in range(3):  # the worker that died is replaced before it is used again
+        again = requests.get(small_server + "/sparql", params={"query": "ASK {}"}, timeout=30)
+        assert again.status_code == 200
+
+
+def test_bounds_relative_iris_and_charsets_over_http(live_server):
+    deep = "ASK { FILTER(1 < " + "(" * 30_000 + "1" + ")" * 30_000 + " > 0) }"
+    too_complex = requests.post(live_server + "/sparql", data={"query": deep}, timeout=30)
+    assert too_complex.status_code == 400 and "limit" in too_complex.json()["detail"]
+    construct = requests.post(
+        live_server + "/sparql",
+        data=b"CONSTRUCT { <s> <p> 1 } WHERE {}",
+        headers={"Content-Type": "application/sparql-query", "Accept": "text/turtle"},
+        timeout=30,
+    )
+    assert construct.status_code == 200
+    graph = rdflib.Graph().parse(data=construct.text, format="turtle")
+    assert len(graph) == 1 and next(iter(graph))[0] == rdflib.URIRef("https://w3id.org/nscn/s")
+    for charset in ("rot13", "base64"):
+        refused = requests.post(
+            live_server + "/sparql",
+            data=b"ASK {}",
+            headers={"Content-Type": f"application/sparql-query; charset={charset}"},
+            timeout=30,
+        )
+        assert refused.status_code == 415
+
+
 def test_chunked_huge_body_is_413_over_http(live_server):
     def chunks():
         for _ in range(40):

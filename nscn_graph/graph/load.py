@@ -212,20 +212,6 @@ def to_rdflib(term) -> rdflib.term.Node:
     raise TypeError(f"RDF-star terms are not supported: {term}")
 
 
-def from_rdflib(term: rdflib.term.Node):
-    """An rdflib term as the equal pyoxigraph term."""
-    if isinstance(term, rdflib.URIRef):
-        return ox.NamedNode(str(term))
-    if isinstance(term, rdflib.BNode):
-        return ox.BlankNode(str(term))
-    if isinstance(term, rdflib.Literal):
-        if term.language:
-            return ox.Literal(str(term), language=term.language)
-        datatype = term.datatype or rdflib.XSD.string
-        return ox.Literal(str(term), datatype=ox.NamedNode(str(datatype)))
-    raise TypeError(f"unsupported term: {term!r}")
-
-
 def load_in_context(
     files: Sequence[Path], context: Sequence[Path], *, base: str = DEFAULT_BASE
 ) -> LoadedGraph:

@@ -7,7 +7,6 @@ message and the severity, and can be printed for people or as JSON for programs.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -18,7 +17,7 @@ from rdflib.namespace import RDF, SH
 from rdflib.paths import Path as RdflibPath
 
 from nscn_graph import paths as project_paths
-from nscn_graph.graph.load import LoadedGraph, load
+from nscn_graph.graph.load import LoadedGraph
 from nscn_graph.namespaces import PREFIXES
 
 _NAMES = rdflib.namespace.NamespaceManager(rdflib.Graph(), bind_namespaces="none")
@@ -89,12 +88,6 @@ class Report:
 def shapes_graph(path: Path | None = None) -> rdflib.Graph:
     """The SHACL shapes (parsed once)."""
     return rdflib.Graph().parse(path or project_paths.shapes_file(), format="turtle")
-
-
-def validate_files(files: Sequence[Path], *, shapes: Path | None = None) -> Report:
-    """Load ``files`` (raising :class:`~nscn_graph.errors.InputError` if one is unreadable)
-    and validate them together against the shapes."""
-    return validate_loaded(load(files), shapes=shapes)
 
 
 def validate_loaded(loaded: LoadedGraph, *, shapes: Path | None = None) -> Report:

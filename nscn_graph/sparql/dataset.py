@@ -11,27 +11,15 @@ it as the named graph ``G``; to answer as the embedded store does, a query sent 
   ``EMPTY``. ``FROM <iri>`` is rewritten in the query text, because some stores (Virtuoso) let
   ``FROM`` win over the protocol's parameters, against SPARQL 1.1 Protocol section 2.1.4.
 
-The query text is scanned with a small tokenizer (comments, strings, IRIs, variables, names),
-enough to find the ``FROM`` keyword outside strings, IRIs and comments; the query has already
-been parsed by pyoxigraph, so it is well-formed.
+The ``FROM`` keyword is found among the query's tokens (:mod:`nscn_graph.sparql.lexer`), never
+inside a string, an IRI, a comment or a name.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
-_TOKEN = re.compile(
-    r"""
-    (?P<comment>\#[^\n]*)
-  | (?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*'''
-              |"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')
-  | (?P<iri><[^<>"{}|^`\\\s]*>)
-  | (?P<var>[?$]\w+)
-  | (?P<name>(?:[A-Za-z_][\w.-]*)?:[\w.:%\\-]*|[A-Za-z_]\w*)
-    """,
-    re.VERBOSE,
-)
+from nscn_graph.sparql.lexer import tokens
 
 
 def scope_dataset(
@@ -54,27 +42,18 @@ def scope_dataset(
 def rewrite_from(sparql: str, empty: str) -> tuple[str, bool]:
     """``sparql`` with the graph of every ``FROM`` and ``FROM NAMED`` replaced by ``<empty>``,
     and whether there was any."""
-    tokens = [m for m in _TOKEN.finditer(sparql) if m.lastgroup not in ("comment", "string")]
-    out, last, found = [], 0, False
-    for i, token in enumerate(tokens):
-        if token.lastgroup != "name" or token.group().upper() != "FROM":
+    found = [t for t in tokens(sparql) if t.kind not in ("comment", "string")]
+    out, last, any_from = [], 0, False
+    for i, token in enumerate(found):
+        if token.kind != "word" or token.text.upper() != "FROM":
             continue
-        found = True
+        any_from = True
         j = i + 1
-        if j < len(tokens) and tokens[j].group().upper() == "NAMED":
+        if j < len(found) and found[j].text.upper() == "NAMED":
             j += 1
-        if j >= len(tokens):
+        if j >= len(found):
             break
-        out += [sparql[last : tokens[j].start()], f"<{empty}>"]
-        last = tokens[j].end()
+        out += [sparql[last : found[j].start], f"<{empty}>"]
+        last = found[j].end
     out.append(sparql[last:])
-    return "".join(out), found
-
-
-def mentions(sparql: str, keyword: str) -> bool:
-    """Whether ``keyword`` (such as ``SERVICE``) is used as a keyword in ``sparql``: not in a
-    string, an IRI, a comment, a variable or a prefixed name."""
-    keyword = keyword.upper()
-    return any(
-        m.lastgroup == "name" and m.group().upper() == keyword for m in _TOKEN.finditer(sparql)
-    )
+    return "".join(out), any_from

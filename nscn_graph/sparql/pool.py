@@ -1,11 +1,20 @@
 """Query worker processes: SPARQL evaluation that can be stopped.
 
-pyoxigraph has no query timeout and no cancellation, and a thread cannot be stopped. So queries
-run in a small pool of worker processes, each forked from the web process with its own
-copy-on-write view of the in-memory store. The web thread sends ``(query, options)`` over a
-pipe and waits at most the time limit for the answer, which the worker has already serialised
-(bytes back, nothing else crosses the pipe). A worker that runs past the limit is killed and
-replaced; other requests are served by the other workers meanwhile.
+pyoxigraph has no query timeout and no cancellation, and a thread cannot be stopped. So every
+query, on every store, runs in a small pool of worker processes, each forked from the web
+process (with its own copy-on-write view of an in-memory store). The web thread sends the query
+over a pipe and waits at most the time limit for the answer, which the worker has already
+parsed, evaluated and serialised within the result limit (bytes back, nothing else crosses the
+pipe). A worker that runs past the time limit is killed and replaced; other requests are served
+by the other workers meanwhile.
+
+Memory is bounded twice: each worker's data (its private writable memory) may grow by at most
+the memory limit beyond what it inherited and what its store opened in it (``RLIMIT_DATA``;
+the engine aborts when an allocation fails), and the
+web thread watches the worker's own memory (``RssAnon``) while it waits, killing it past the
+limit. Either way the client is told that the memory limit was reached. A worker that keeps
+much memory after a query is recycled, and an idle worker that died is replaced before a
+request is sent to it.
 
 A pool belongs to the process that made it: after a fork (gunicorn's workers fork from the
 master that built the app) it starts afresh, lazily, with its own workers.
@@ -13,12 +22,14 @@ master that built the app) it starts afresh, lazily, with its own workers.
 
 from __future__ import annotations
 
+import faulthandler
 import logging
 import multiprocessing
 import multiprocessing.connection
 import os
 import pickle
 import queue
+import resource
 import signal
 import threading
 import time
@@ -48,6 +59,24 @@ class Job:
     graph_format: str | None
     default_graph_uris: tuple[str, ...] = ()
     named_graph_uris: tuple[str, ...] = ()
+
+
+#: Seconds between two looks at a running worker's memory.
+WATCH_INTERVAL = 0.1
+#: A worker that keeps more than this share of the memory limit after a query is recycled.
+RECYCLE_SHARE = 0.5
+MB = 1 << 20
+
+
+def default_memory_limit(processes: int) -> int:
+    """Bytes each of ``processes`` query workers may use: half of the machine's memory shared
+    among them, between 256 MB and 4 GB."""
+    try:
+        physical = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError):
+        physical = 8 << 30
+    share = physical // (2 * max(1, processes))
+    return max(256 * MB, min(4096 * MB, share))
 
 
 @dataclass(frozen=True)
@@ -90,20 +119,23 @@ def evaluate(
     job: Job,
     *,
     prefixes: dict[str, str],
-    max_result_bytes: int | None,
+    max_result_bytes: int,
+    base_iri: str | None = None,
 ) -> Answer:
     """Run ``job`` on ``store`` and serialise the result (in the worker process).
 
-    ``store`` is any store of :mod:`nscn_graph.stores` (or a bare pyoxigraph store).
-    ``max_result_bytes`` bounds the result as it is written; ``None`` writes it in one go,
-    for a query whose result is known to fit (the fast path)."""
+    ``store`` is any store of :mod:`nscn_graph.stores` (or a bare pyoxigraph store); relative
+    IRIs in the query resolve against ``base_iri``. ``max_result_bytes`` bounds the result as
+    it is written."""
     if isinstance(store, ox.Store):
         store = EmbeddedStore(store)
+    query_options: dict[str, object] = {"base_iri": base_iri} if base_iri else {}
     result = store.query(
         job.query,
         default_graph_uris=job.default_graph_uris,
         named_graph_uris=job.named_graph_uris,
         prefixes=prefixes,
+        **query_options,
     )
     graph = is_graph_result(result)
     name = job.graph_format if graph else job.results_format
@@ -115,12 +147,7 @@ def evaluate(
             + ", ".join(f.media_type for f in offered)
         )
     fmt = _FORMATS[name]
-    if max_result_bytes is None and fmt is not formats.JSONLD:
-        if graph:
-            used = prefixes if fmt in (formats.TURTLE, formats.RDFXML) else None
-            return Answer(ox.serialize(result, format=fmt.oxigraph, prefixes=used), fmt)
-        return Answer(result.serialize(format=fmt.oxigraph), fmt)
-    sink = _LimitedWriter(max_result_bytes or 1 << 62)
+    sink = _LimitedWriter(max_result_bytes)
     try:
         if graph and fmt is formats.JSONLD:
             sink.write(serialize(result, fmt, prefixes=prefixes))
@@ -137,18 +164,32 @@ def evaluate(
     return Answer(sink.getvalue(), fmt)
 
 
-def _worker_main(
-    conn: multiprocessing.connection.Connection,
-    store: Store | ox.Store,
-    prefixes: dict[str, str],
-    max_result_bytes: int,
-    parent: int,
-) -> None:
+@dataclass(frozen=True)
+class _Setup:
+    """What a worker needs besides its pipe (inherited through the fork, never pickled)."""
+
+    store: Store | ox.Store
+    prefixes: dict[str, str]
+    max_result_bytes: int
+    memory_limit: int
+    isolate: bool
+    base_iri: str | None
+
+
+def _worker_main(conn: multiprocessing.connection.Connection, setup: _Setup, parent: int) -> None:
     """The loop of a worker process: receive a job, send back an answer or an error."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _close_inherited_files(keep=conn.fileno())
-    isolated = _without_network()
+    isolated = _without_network() if setup.isolate else False
+    # an allocation past the limit aborts the engine: one line in the log, no backtraces (the
+    # web process logs the worker's end and answers the client)
+    os.environ["RUST_BACKTRACE"] = "0"
+    faulthandler.disable()
+    opener = getattr(setup.store, "open_in_process", None)
+    if callable(opener):  # files and threads of its own (a persistent store), before the limit
+        opener()
+    _limit_memory(setup.memory_limit)
     _exit_with_parent(parent)
     conn.send_bytes(pickle.dumps(("hello", isolated)))
     while True:
@@ -156,13 +197,20 @@ def _worker_main(
             job = pickle.loads(conn.recv_bytes())
         except (EOFError, OSError):
             os._exit(0)
+        leave = False
         try:
-            started = time.perf_counter()
-            answer = evaluate(store, job, prefixes=prefixes, max_result_bytes=max_result_bytes)
-            elapsed = time.perf_counter() - started
-            message: tuple = ("ok", answer.body, answer.format.name, elapsed)
+            answer = evaluate(
+                setup.store,
+                job,
+                prefixes=setup.prefixes,
+                max_result_bytes=setup.max_result_bytes,
+                base_iri=setup.base_iri,
+            )
+            message: tuple = ("ok", answer.body, answer.format.name)
         except errors.NscnError as exc:
             message = ("error", exc)
+        except MemoryError:  # the data limit, met in Python code
+            message, leave = ("memory", None), True
         except Exception:  # a bug or a store failure: logged here, a generic 500 there
             log.exception("query worker failed")
             message = ("bug", None)
@@ -170,6 +218,36 @@ def _worker_main(
             conn.send_bytes(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
         except (BrokenPipeError, OSError):
             os._exit(0)
+        if leave:
+            os._exit(0)
+
+
+def _limit_memory(limit: int) -> None:
+    """Let this worker's data grow by at most ``limit`` bytes beyond what it holds now (what it
+    inherited from the web process stays shared, copy-on-write)."""
+    if limit <= 0:
+        return
+    inherited = _status_kb(os.getpid(), "VmData") * 1024
+    _, hard = resource.getrlimit(resource.RLIMIT_DATA)
+    soft = inherited + limit
+    if hard != resource.RLIM_INFINITY:
+        soft = min(soft, hard)
+    try:
+        resource.setrlimit(resource.RLIMIT_DATA, (soft, hard))
+    except (ValueError, OSError):  # the RSS watch in the web process still holds
+        pass
+
+
+def _status_kb(pid: int, field: str) -> int:
+    """A ``kB`` field of ``/proc/PID/status`` (0 where there is none)."""
+    try:
+        with open(f"/proc/{pid}/status", "rb") as status:
+            for line in status:
+                if line.startswith(field.encode() + b":"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
 
 
 def _close_inherited_files(*, keep: int) -> None:
@@ -227,6 +305,12 @@ class _Worker:
         self.conn = conn
         self.owner = os.getpid()
         self.isolated = False
+        self.baseline = 0  # kB of its own memory when it started
+
+    def grown(self) -> int:
+        """Bytes of its own memory (``RssAnon``) gained since it started."""
+        pid = self.process.pid
+        return 0 if pid is None else max(0, _status_kb(pid, "RssAnon") - self.baseline) * 1024
 
     def stop(self) -> None:
         try:
@@ -239,7 +323,11 @@ class _Worker:
 
 
 class QueryPool:
-    """Up to ``size`` worker processes, started on demand, each able to run one query."""
+    """Up to ``size`` worker processes, started on demand, each able to run one query.
+
+    ``memory_limit`` (bytes, 0: none) bounds each worker's memory; ``network`` lets the workers
+    connect (a store behind HTTP needs it; otherwise they are cut off from the network);
+    ``base_iri`` is what relative IRIs in queries resolve against."""
 
     def __init__(
         self,
@@ -249,15 +337,19 @@ class QueryPool:
         timeout: float,
         prefixes: dict[str, str],
         max_result_bytes: int,
-        fast_path: float = 0.0,
+        memory_limit: int = 0,
+        network: bool = False,
+        base_iri: str | None = None,
     ) -> None:
         self.store = store
         self.size = max(1, size)
         self.timeout = timeout
-        self.fast_path = fast_path
-        self._proven: dict[tuple, float] = {}
         self.prefixes = dict(prefixes)
         self.max_result_bytes = max_result_bytes
+        self.memory_limit = memory_limit
+        self._setup = _Setup(
+            store, self.prefixes, max_result_bytes, memory_limit, not network, base_iri
+        )
         self._context = multiprocessing.get_context("fork")
         self._reset()
 
@@ -276,7 +368,7 @@ class QueryPool:
         mine, theirs = self._context.Pipe(duplex=True)
         process = self._context.Process(
             target=_worker_main,
-            args=(theirs, self.store, self.prefixes, self.max_result_bytes, os.getpid()),
+            args=(theirs, self._setup, os.getpid()),
             name="nscn-query-worker",
             daemon=True,
         )
@@ -294,29 +386,47 @@ class QueryPool:
         except (EOFError, OSError):
             worker.stop()
             raise WorkerBug("a query worker did not start") from None
-        if not worker.isolated and not _warned_isolation:
+        worker.baseline = _status_kb(process.pid, "RssAnon") if process.pid else 0
+        if self._setup.isolate and not worker.isolated and not _warned_isolation:
             _warn_isolation()
         return worker
 
     def _acquire(self) -> _Worker:
+        """An idle live worker, a new one, or (all busy) the first to become idle."""
         self._check_owner()
-        try:
-            return self._idle.get_nowait()
-        except queue.Empty:
-            pass
+        while True:
+            try:
+                worker = self._idle.get_nowait()
+            except queue.Empty:
+                break
+            if worker.process.is_alive():
+                return worker
+            log.warning("query worker %s died while idle; replacing it", worker.process.pid)
+            self._discard(worker)
         with self._lock:
             if len(self._workers) < self.size:
                 worker = self._spawn()
                 self._workers.append(worker)
                 return worker
-        try:
-            return self._idle.get(timeout=self.timeout)
-        except queue.Empty:
-            raise errors.QueryTimeout(
-                "All query workers are busy; try again in a moment.",
-                title="Endpoint busy",
-                headers={"Retry-After": str(max(1, round(self.timeout)))},
-            ) from None
+        deadline = time.monotonic() + self.timeout
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                worker = self._idle.get(timeout=left)
+            except queue.Empty:
+                break
+            if worker.process.is_alive():
+                return worker
+            self._discard(worker)
+            with self._lock:
+                if len(self._workers) < self.size:
+                    worker = self._spawn()
+                    self._workers.append(worker)
+                    return worker
+        raise errors.QueryTimeout(
+            "All query workers are busy; try again in a moment.",
+            title="Endpoint busy",
+            headers={"Retry-After": str(max(1, round(self.timeout)))},
+        )
 
     def _discard(self, worker: _Worker) -> None:
         worker.stop()
@@ -325,64 +435,84 @@ class QueryPool:
                 self._workers.remove(worker)
 
     def run(self, job: Job) -> Answer:
-        """Run ``job`` in a worker; :class:`~nscn_graph.errors.QueryTimeout` past the limit.
+        """Run ``job`` in a worker: its answer, or its typed error.
 
-        Fast path: a query that has already run to the end in a worker within ``fast_path``
-        seconds runs in the calling thread, saving the round trip. The store is read-only, so
-        the same query does the same bounded work again; a query that has not proved itself
-        (every runaway query) always runs in a worker that can be killed.
-        """
-        key = (job.query, job.default_graph_uris, job.named_graph_uris)
-        key += (job.results_format, job.graph_format)  # the result's size depends on it too
-        if key in self._proven:  # its result fitted the limit in the worker: no need to count
-            return evaluate(self.store, job, prefixes=self.prefixes, max_result_bytes=None)
-        answer, elapsed = self._run_in_worker(job)
-        if (
-            elapsed <= self.fast_path
-            and len(job.query) <= 8192  # keeps what is remembered small
-            and "service" not in job.query.lower()
-        ):
-            if len(self._proven) >= 4096:
-                self._proven.clear()
-            self._proven[key] = elapsed
-        return answer
-
-    def _run_in_worker(self, job: Job) -> tuple[Answer, float]:
+        :class:`~nscn_graph.errors.QueryTimeout` past the time limit,
+        :class:`~nscn_graph.errors.QueryOutOfMemory` past the memory limit."""
+        payload = pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
         worker = self._acquire()
-        started = time.monotonic()
         try:
-            worker.conn.send_bytes(pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL))
-            ready = worker.conn.poll(self.timeout)
-            if ready:
-                message = pickle.loads(worker.conn.recv_bytes())
-        except (EOFError, OSError):
+            worker.conn.send_bytes(payload)
+        except OSError:  # it died between the look and the send: the query never reached it
             self._discard(worker)
-            log.error("query worker %s died during a query", worker.process.pid)
-            raise errors.QueryTimeout(
-                "The query stopped before it finished (it may need more memory than this "
-                "endpoint allows). Narrow it, or try again in a moment.",
-                title="Query stopped",
-                headers={"Retry-After": "1"},
-            ) from None
-        if not ready:
-            self._discard(worker)
-            log.warning(
-                "query stopped after %.1f s (limit %.1f s)",
-                time.monotonic() - started,
-                self.timeout,
-            )
-            raise errors.QueryTimeout(
-                f"The query ran longer than this endpoint's limit of {self.timeout:g} seconds "
-                "and was stopped. Narrow it (LIMIT, more specific patterns) and try again.",
-                headers={"Retry-After": str(max(1, round(self.timeout)))},
-            )
-        self._idle.put(worker)
+            worker = self._acquire()
+            try:
+                worker.conn.send_bytes(payload)
+            except OSError:
+                self._discard(worker)
+                raise WorkerBug("query workers die as they start; see the log") from None
+        message = self._wait(worker)
         kind = message[0]
+        if kind == "memory":  # the worker leaves after saying so
+            self._discard(worker)
+            raise self._out_of_memory()
+        if self.memory_limit and worker.grown() > self.memory_limit * RECYCLE_SHARE:
+            self._discard(worker)  # give the memory back: a fresh worker starts when needed
+        else:
+            self._idle.put(worker)
         if kind == "ok":
-            return Answer(message[1], _FORMATS[message[2]]), message[3]
+            return Answer(message[1], _FORMATS[message[2]])
         if kind == "error":
             raise message[1]
         raise WorkerBug("the query worker failed; see its log")
+
+    def _wait(self, worker: _Worker) -> tuple:
+        """The worker's message, watching its time and memory meanwhile."""
+        started = time.monotonic()
+        deadline = started + self.timeout
+        try:
+            while True:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                if worker.conn.poll(min(left, WATCH_INTERVAL)):
+                    return pickle.loads(worker.conn.recv_bytes())
+                if self.memory_limit and worker.grown() > self.memory_limit:
+                    self._discard(worker)
+                    log.warning(
+                        "query stopped at the memory limit (%d MB)", self.memory_limit // MB
+                    )
+                    raise self._out_of_memory()
+        except (EOFError, OSError):
+            self._discard(worker)
+            code = worker.process.exitcode
+            log.error("query worker %s died during a query (exit %s)", worker.process.pid, code)
+            if code in (
+                -signal.SIGABRT,
+                -signal.SIGKILL,
+            ):  # an allocation failed, or the OOM killer
+                raise self._out_of_memory() from None
+            raise errors.QueryTimeout(
+                "The query engine stopped on this query before it finished. Simplify the query "
+                "(fewer nested groups or expressions) and try again.",
+                title="Query stopped",
+            ) from None
+        self._discard(worker)
+        log.warning(
+            "query stopped after %.1f s (limit %.1f s)", time.monotonic() - started, self.timeout
+        )
+        raise errors.QueryTimeout(
+            f"The query ran longer than this endpoint's limit of {self.timeout:g} seconds "
+            "and was stopped. Narrow it (LIMIT, more specific patterns) and try again.",
+            headers={"Retry-After": str(max(1, round(self.timeout)))},
+        )
+
+    def _out_of_memory(self) -> errors.QueryOutOfMemory:
+        return errors.QueryOutOfMemory(
+            "The query needed more memory than this endpoint allows a query "
+            f"({self.memory_limit // MB} MB) and was stopped. Narrow it (LIMIT, more specific "
+            "patterns, fewer OPTIONAL groups) and try again."
+        )
 
     def isolated(self) -> bool:
         """Whether every live worker is cut off from the network."""
@@ -420,22 +550,3 @@ def _stop_all(workers: Sequence[_Worker]) -> None:
             worker.stop()
     if isinstance(workers, list):
         workers.clear()
-
-
-class InlineRunner:
-    """Runs each query in the calling thread, for a remote store: the store evaluates it, and
-    the store's own time limit (setting ``STORE_TIMEOUT``) bounds the wait (504 past it).
-    The pool's workers are cut off from the network, so they cannot reach a remote store."""
-
-    def __init__(self, store: Store, *, prefixes: dict[str, str], max_result_bytes: int) -> None:
-        self.store = store
-        self.prefixes = dict(prefixes)
-        self.max_result_bytes = max_result_bytes
-
-    def run(self, job: Job) -> Answer:
-        return evaluate(
-            self.store, job, prefixes=self.prefixes, max_result_bytes=self.max_result_bytes
-        )
-
-    def close(self) -> None:
-        pass

@@ -2,9 +2,10 @@
 
 Every store answers the same three calls as :class:`~nscn_graph.stores.memory.EmbeddedStore`:
 
-- ``query(sparql, *, default_graph_uris=(), named_graph_uris=(), prefixes=None)`` returns
-  pyoxigraph results: ``QuerySolutions``, ``QueryBoolean``, or ``QueryTriples`` (a remote
-  store returns :class:`RemoteTriples`, an iterable of ``Triple``);
+- ``query(sparql, *, default_graph_uris=(), named_graph_uris=(), prefixes=None, base_iri=None)``
+  returns pyoxigraph results: ``QuerySolutions``, ``QueryBoolean``, or ``QueryTriples`` (a
+  remote store returns :class:`RemoteTriples`, an iterable of ``Triple``); relative IRIs in
+  the query resolve against ``base_iri``;
 - ``len(store)``: the number of triples of our graph;
 - ``triples()``: the triples of our graph.
 
@@ -77,6 +78,7 @@ class Store(Protocol):
         default_graph_uris: Sequence[str] = (),
         named_graph_uris: Sequence[str] = (),
         prefixes: dict[str, str] | None = None,
+        base_iri: str | None = None,
     ) -> QueryResult | RemoteTriples: ...
 
     def __len__(self) -> int: ...

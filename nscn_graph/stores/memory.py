@@ -7,17 +7,14 @@ and column. Graph IRIs given by a client (SPARQL 1.1 Protocol ``default-graph-ur
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import pyoxigraph as ox
 
-from nscn_graph.errors import QuerySyntaxError
 from nscn_graph.graph.load import load
 from nscn_graph.namespaces import DEFAULT_BASE, PREFIXES
-
-_POSITION = re.compile(r"error at (\d+):(\d+)")
+from nscn_graph.sparql.syntax import query_syntax_error
 
 QueryResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
 
@@ -46,29 +43,23 @@ class EmbeddedStore:
         default_graph_uris: Sequence[str] = (),
         named_graph_uris: Sequence[str] = (),
         prefixes: dict[str, str] | None = None,
+        base_iri: str | None = None,
     ) -> QueryResult:
-        """Evaluate ``sparql``. The project's prefixes are predeclared."""
+        """Evaluate ``sparql``. The project's prefixes are predeclared; relative IRIs resolve
+        against ``base_iri``."""
         options: dict[str, object] = {}
         if default_graph_uris:
             options["default_graph"] = [_graph(iri) for iri in default_graph_uris]
         if named_graph_uris:
             options["named_graphs"] = [ox.NamedNode(iri) for iri in named_graph_uris]
+        if base_iri:
+            options["base_iri"] = base_iri
+        prefixes = prefixes or PREFIXES
         try:
-            return self.store.query(sparql, prefixes=prefixes or PREFIXES, **options)
+            return self.store.query(sparql, prefixes=prefixes, **options)
         except SyntaxError as exc:
-            raise query_syntax_error(exc) from None
+            raise query_syntax_error(exc, query=sparql, prefixes=prefixes) from None
 
 
 def _graph(iri: str) -> ox.NamedNode | ox.DefaultGraph:
     return ox.NamedNode(iri)
-
-
-def query_syntax_error(exc: SyntaxError) -> QuerySyntaxError:
-    """pyoxigraph's query parse error, with its ``line:column`` split out."""
-    message = str(exc)
-    match = _POSITION.search(message)
-    line, column = (int(match[1]), int(match[2])) if match else (None, None)
-    if match:  # the position is carried as line and column; say it once, in words
-        message = message[match.end() :].lstrip(": ") or message
-        message = f"{message} (line {line}, column {column})"
-    return QuerySyntaxError(f"the query does not parse: {message}", line=line, column=column)

@@ -67,6 +67,7 @@ class PersistentStore(EmbeddedStore):
         default_graph_uris: Sequence[str] = (),
         named_graph_uris: Sequence[str] = (),
         prefixes: dict[str, str] | None = None,
+        base_iri: str | None = None,
     ) -> QueryResult:
         """As the embedded store; the shapes :mod:`nscn_graph.sparql.planner` knows are answered
         from the statistics and ordered indexes written with the store."""
@@ -79,7 +80,13 @@ class PersistentStore(EmbeddedStore):
             default_graph_uris=default_graph_uris,
             named_graph_uris=named_graph_uris,
             prefixes=prefixes,
+            base_iri=base_iri,
         )
+
+    def open_in_process(self) -> None:
+        """Open this process's read-only handle now (a query worker does, before its memory
+        limit is set: the database's threads and buffers are not a query's memory)."""
+        self.store  # noqa: B018 - the property opens it
 
     @property
     def store(self) -> ox.Store:  # type: ignore[override]

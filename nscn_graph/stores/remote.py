@@ -19,10 +19,12 @@ from typing import TYPE_CHECKING
 import pyoxigraph as ox
 
 from nscn_graph import __version__
-from nscn_graph.errors import Forbidden, InputError, NscnError, StoreTimeout, StoreUnavailable
+from nscn_graph.errors import InputError, NscnError, StoreTimeout, StoreUnavailable
 from nscn_graph.namespaces import PREFIXES, sparql_prologue
-from nscn_graph.sparql.dataset import mentions, scope_dataset
-from nscn_graph.stores.memory import QueryResult, query_syntax_error
+from nscn_graph.sparql import guard
+from nscn_graph.sparql.dataset import scope_dataset
+from nscn_graph.sparql.syntax import query_syntax_error
+from nscn_graph.stores.memory import QueryResult
 
 if TYPE_CHECKING:
     from nscn_graph.stores import StoreSpec
@@ -86,6 +88,8 @@ class SparqlStore:
     timeout: float = 30.0
     connect_timeout: float = 5.0
     kind: str = field(default=KIND, init=False)
+    #: queries are answered over HTTP: the query workers must be able to connect
+    needs_network: bool = field(default=True, init=False)
     _local: threading.local = field(default_factory=threading.local, init=False, repr=False)
 
     @property
@@ -147,11 +151,11 @@ class SparqlStore:
         default_graph_uris: Sequence[str] = (),
         named_graph_uris: Sequence[str] = (),
         prefixes: dict[str, str] | None = None,
+        base_iri: str | None = None,
     ) -> QueryResult | RemoteTriples:
         prefixes = prefixes or PREFIXES
-        if mentions(sparql, "SERVICE"):  # the store would fetch it: federation is refused
-            raise Forbidden("SERVICE (federated query) is not allowed on this endpoint")
-        form = query_form(sparql, prefixes=prefixes)
+        guard.check(sparql)  # the store would fetch SERVICE, or run an update: refused
+        form = query_form(sparql, prefixes=prefixes, base_iri=base_iri)
         # Our data has no named graph, as in the embedded store: GRAPH ?g matches nothing.
         text, dataset = scope_dataset(
             sparql,
@@ -160,7 +164,8 @@ class SparqlStore:
             default_graph_uris=default_graph_uris,
             named_graph_uris=named_graph_uris,
         )
-        params = [("query", sparql_prologue(prefixes) + text), *dataset]
+        base = f"BASE <{base_iri}>\n" if base_iri else ""
+        params = [("query", base + sparql_prologue(prefixes) + text), *dataset]
         graph = form == "graph"
         response = self._request(
             "POST",
@@ -259,13 +264,16 @@ class SparqlStore:
         )
 
 
-def query_form(sparql: str, *, prefixes: dict[str, str] | None = None) -> str:
+def query_form(
+    sparql: str, *, prefixes: dict[str, str] | None = None, base_iri: str | None = None
+) -> str:
     """``select``, ``ask`` or ``graph`` (CONSTRUCT/DESCRIBE); :class:`QuerySyntaxError` with
     line and column if ``sparql`` does not parse as a SPARQL 1.1 query."""
+    prefixes = prefixes or PREFIXES
     try:
-        result = _EMPTY.query(sparql, prefixes=prefixes or PREFIXES)
+        result = _EMPTY.query(sparql, prefixes=prefixes, base_iri=base_iri)
     except SyntaxError as exc:
-        raise query_syntax_error(exc) from None
+        raise query_syntax_error(exc, query=sparql, prefixes=prefixes) from None
     if isinstance(result, ox.QueryBoolean):
         return "ask"
     return "graph" if isinstance(result, ox.QueryTriples) else "select"

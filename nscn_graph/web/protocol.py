@@ -107,9 +107,12 @@ def _decode(body: bytes, charset: str | None) -> str:
     try:
         codec = codecs.lookup(name)
     except LookupError:
+        codec = None
+    # rot13, base64, zlib...: codecs Python knows that are not text encodings (no charset)
+    if codec is None or not getattr(codec, "_is_text_encoding", True):
         raise UnsupportedMediaType(
             "The request declares a charset this endpoint does not know; send UTF-8."
-        ) from None
+        )
     if codec.name.startswith(_REFUSED_CHARSETS):
         raise UnsupportedMediaType(
             "Send the query in UTF-8 (SPARQL 1.1 Protocol §2.1.3); UTF-16 and UTF-32 are not "
@@ -121,6 +124,8 @@ def _decode(body: bytes, charset: str | None) -> str:
         raise BadRequest(
             f"The request body is not valid {codec.name} (byte {exc.start})."
         ) from None
+    except (UnicodeError, ValueError):  # codecs such as idna check more than bytes
+        raise BadRequest(f"The request body is not valid {codec.name}.") from None
 
 
 def _iri(value: str, name: str) -> str:

@@ -1,11 +1,13 @@
 """``/sparql``: the read-only SPARQL 1.1 endpoint (W3C SPARQL 1.1 Protocol).
 
 A query is read from the request (:mod:`nscn_graph.web.protocol`), checked by the query guard (no
-update, no ``SERVICE``: :mod:`nscn_graph.sparql.guard`), answered in the format the client's
-``Accept`` prefers, and evaluated in a query worker process that is stopped past the time limit
-(:mod:`nscn_graph.sparql.pool`). A plain GET without a query returns the SPARQL 1.1 Service
-Description to machines and the query editor to browsers. Every answer allows cross-origin
-use (``Access-Control-Allow-Origin: *``), so that browser clients on other sites can query.
+update, no ``SERVICE``, bounded nesting and size: :mod:`nscn_graph.sparql.guard`), answered in
+the format the client's ``Accept`` prefers, and parsed, evaluated and serialised in a query
+worker process that is stopped past the time and memory limits (:mod:`nscn_graph.sparql.pool`),
+whatever the store. Relative IRIs in a query resolve against the data's base (setting
+``BASE``). A plain GET without a query returns the SPARQL 1.1 Service Description to machines
+and the query editor to browsers. Every answer allows cross-origin use
+(``Access-Control-Allow-Origin: *``), so that browser clients on other sites can query.
 """
 
 from __future__ import annotations
@@ -19,8 +21,7 @@ from werkzeug.http import parse_accept_header
 from nscn_graph import formats
 from nscn_graph.errors import NotAcceptable
 from nscn_graph.sparql import guard
-from nscn_graph.sparql.pool import InlineRunner, Job, QueryPool
-from nscn_graph.stores.memory import EmbeddedStore
+from nscn_graph.sparql.pool import MB, Job, QueryPool, default_memory_limit
 
 from . import protocol, service_description
 from .links import server_url
@@ -34,26 +35,27 @@ HTML = "text/html"
 
 
 def init_app(app: Flask) -> None:
-    """A pool of query workers over the published store (started lazily, per process)."""
+    """A pool of query workers over the published store, whatever the store (started lazily,
+    per process): every query is parsed, evaluated and serialised where it can be stopped."""
     app.register_blueprint(bp)
     graph = app.extensions["nscn"]
     config = app.config
-    if not isinstance(graph.store, EmbeddedStore):  # a remote SPARQL store evaluates itself
-        app.extensions[EXTENSION] = InlineRunner(
-            graph.store, prefixes=graph.prefixes, max_result_bytes=config["SPARQL_MAX_RESULT"]
-        )
-        return
+    size = config["SPARQL_QUERY_WORKERS"] or config["THREADS"]
+    limit_mb = config["SPARQL_MEMORY_LIMIT"]
     app.extensions[EXTENSION] = QueryPool(
         graph.store,
-        size=config["SPARQL_QUERY_WORKERS"] or config["THREADS"],
+        size=size,
         timeout=config["SPARQL_TIMEOUT"],
         prefixes=graph.prefixes,
         max_result_bytes=config["SPARQL_MAX_RESULT"],
-        fast_path=config["SPARQL_FAST_PATH"],
+        memory_limit=limit_mb * MB if limit_mb else default_memory_limit(size * config["WORKERS"]),
+        # a store behind HTTP is reached from the workers; any other store needs no network
+        network=bool(getattr(graph.store, "needs_network", False)),
+        base_iri=config["BASE"],
     )
 
 
-def pool() -> QueryPool | InlineRunner:
+def pool() -> QueryPool:
     return current_app.extensions[EXTENSION]
 
 
