@@ -304,3 +304,108 @@ def test_html_pages_link_their_other_forms(client):
     shapes = client.get("/shapes.html").get_data(as_text=True)
     for fmt in formats.RDF_FORMATS:
         assert f'href="/shapes.{fmt.extension}"' in shapes
+
+
+# -- /sparql: format= / output= / results= over Accept (as Fuseki and Virtuoso) -----------------
+
+FORMAT_CASES = [
+    pytest.param(CITIES, {"format": "csv"}, "text/csv", id="csv"),
+    pytest.param(CITIES, {"format": "tsv"}, "text/tab-separated-values", id="tsv"),
+    pytest.param(CITIES, {"format": "xml"}, "application/sparql-results+xml", id="xml"),
+    pytest.param(CITIES, {"format": "json"}, "application/sparql-results+json", id="json"),
+    pytest.param(CITIES, {"output": "csv"}, "text/csv", id="output"),
+    pytest.param(CITIES, {"results": "tsv"}, "text/tab-separated-values", id="results"),
+    pytest.param(CITIES, {"format": "text/csv"}, "text/csv", id="media-type"),
+    pytest.param(CITIES, {"format": "CSV"}, "text/csv", id="any-case"),
+    pytest.param(AARHUS, {"format": "turtle"}, "text/turtle", id="turtle"),
+    pytest.param(AARHUS, {"format": "jsonld"}, "application/ld+json", id="jsonld"),
+    pytest.param(AARHUS, {"format": "json"}, "application/ld+json", id="json-for-a-graph"),
+    pytest.param(AARHUS, {"format": "ntriples"}, "application/n-triples", id="ntriples"),
+    pytest.param(AARHUS, {"format": "rdfxml"}, "application/rdf+xml", id="rdfxml"),
+    pytest.param(AARHUS, {"format": "xml"}, "application/rdf+xml", id="xml-for-a-graph"),
+]
+
+
+@pytest.mark.parametrize(("query", "params", "expected"), FORMAT_CASES)
+@pytest.mark.parametrize("header", [None, BROWSER, "application/sparql-results+json, text/turtle"])
+def test_sparql_format_parameter_wins_over_accept(client, query, params, expected, header):
+    headers = {"Accept": header} if header else {}
+    response = client.get("/sparql", query_string={"query": query, **params}, headers=headers)
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    assert response.mimetype == expected
+    assert "Accept" not in response.vary  # this URL's answer does not depend on Accept
+    assert response.get_data()
+
+
+def test_a_plain_link_downloads_csv(client):
+    """What a browser sends when a page links ``/sparql?query=…&format=csv``."""
+    response = client.get("/sparql?format=csv&query=" + quote(CITIES), headers={"Accept": BROWSER})
+    assert response.mimetype == "text/csv"
+    lines = response.get_data(as_text=True).splitlines()
+    assert lines[0] == "city" and len(lines) == 4
+
+
+def test_format_in_a_posted_form(client):
+    response = client.post("/sparql", data={"query": CITIES, "format": "tsv"})
+    assert response.mimetype == "text/tab-separated-values"
+    direct = client.post("/sparql?output=csv", data=CITIES, content_type="application/sparql-query")
+    assert direct.mimetype == "text/csv"
+
+
+def test_the_first_value_that_names_a_form_wins(client):
+    response = client.get(
+        "/sparql", query_string={"query": CITIES, "format": ["nonsense", "csv"], "output": "xml"}
+    )
+    assert response.mimetype == "text/csv"
+
+
+@pytest.mark.parametrize(
+    ("query", "params"),
+    [
+        pytest.param(CITIES, {"format": "nonsense"}, id="unknown-name"),
+        pytest.param(CITIES, {"format": "turtle"}, id="graph-format-for-a-table"),
+        pytest.param(AARHUS, {"format": "csv"}, id="table-format-for-a-graph"),
+        pytest.param(CITIES, {"output": "image/png"}, id="unknown-media-type"),
+    ],
+)
+def test_a_format_that_names_nothing_offered_is_406_saying_what_is(client, query, params):
+    response = client.get(
+        "/sparql", query_string={"query": query, **params}, headers={"Accept": "*/*"}
+    )
+    body = _problem(response, 406)
+    assert body["detail"].startswith("The format parameter names no form offered here.")
+    table = formats.RDF_FORMATS if query == AARHUS else formats.RESULT_FORMATS
+    for fmt in table:
+        assert f"{fmt.name} ({fmt.media_type})" in body["detail"]
+    assert "nonsense" not in body["detail"]  # what the client sent is not echoed
+    assert body["offered"][: len(table)] == [f.media_type for f in table]
+
+
+def test_query_answers_link_their_other_forms_by_format(client):
+    response = client.get("/sparql", query_string={"query": CITIES, "default-graph-uri": "urn:g"})
+    links = _alternates(response)
+    assert set(links) == {f.media_type for f in formats.RESULT_FORMATS[1:]} | {"text/html"}
+    csv = client.get(links["text/csv"], headers={"Accept": "application/sparql-results+json"})
+    assert csv.mimetype == "text/csv"
+    assert "default-graph-uri=urn%3Ag" in links["text/csv"]
+
+
+def test_a_posted_query_has_no_links_to_other_forms(client):
+    response = client.post("/sparql", data={"query": CITIES})
+    assert response.status_code == 200 and not _alternates(response)
+
+
+@pytest.mark.http
+def test_sparqlwrapper_format_parameter_over_http(live_server):
+    """SPARQLWrapper sends ``format=``, ``output=`` and ``results=``; they decide even when
+    the ``Accept`` header says otherwise."""
+    from SPARQLWrapper import CSV, SPARQLWrapper
+
+    sparql = SPARQLWrapper(live_server + "/sparql")
+    sparql.setQuery(CITIES)
+    sparql.setReturnFormat(CSV)
+    sparql.addCustomHttpHeader("Accept", "application/sparql-results+xml")
+    result = sparql.query()
+    assert result.info()["content-type"].startswith("text/csv")
+    lines = result.convert().decode("utf-8").splitlines()
+    assert lines[0] == "city" and len(lines) == 4
