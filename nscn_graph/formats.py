@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # each format is one object: compared and hashed by identity
 class Format:
     name: str  #: short name used on the command line and in settings
     media_type: str  #: the media type sent in ``Content-Type``

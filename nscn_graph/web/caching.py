@@ -1,8 +1,9 @@
 """HTTP caching, app-wide (RFC 9111, RFC 9110 §8.8 validators and §13 conditional requests).
 
 Every successful ``GET``/``HEAD`` answer gets a validator and a ``Cache-Control``: a route may
-set its own (the dumps, the descriptions and ``/sparql`` do); otherwise the answer's ``ETag``
-is the digest of its body, its ``Cache-Control`` is :data:`DEFAULT`, and ``If-None-Match`` /
+set its own and answer conditional requests itself (the dumps, the descriptions and ``/sparql``
+do: an answer that has an ``ETag`` is left as it is); otherwise the answer's ``ETag`` is the
+digest of its body, its ``Cache-Control`` is :data:`DEFAULT`, and ``If-None-Match`` /
 ``If-Modified-Since`` get ``304 Not Modified``. An answer marked ``no-store`` (``/health``,
 validation reports) is left alone, and so is a file sent as it lies on disk (it has its own).
 Nothing is kept in the server: caches outside it (a browser, Varnish, a CDN) do the keeping.
@@ -23,10 +24,9 @@ def validate(response: Response) -> Response:
     if response.direct_passthrough or response.is_streamed:
         return response
     control = response.headers.get("Cache-Control", "")
-    if "no-store" in control:
+    if "no-store" in control or "ETag" in response.headers:
         return response
-    if "ETag" not in response.headers:
-        response.add_etag()
+    response.add_etag()
     if not control:
         response.headers["Cache-Control"] = DEFAULT
     return response.make_conditional(request)

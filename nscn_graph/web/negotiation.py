@@ -25,9 +25,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from flask import Flask, Response, g, request
 from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
 
 from nscn_graph import formats
 from nscn_graph.errors import NotAcceptable, NotFound
@@ -58,6 +60,19 @@ def choose(accept: MIMEAccept, offers: Sequence[Format]) -> Format | None:
         if value > chosen_q:
             chosen, chosen_q = offer, value
     return chosen
+
+
+def _choose_for(header: str, offers: tuple[Format, ...]) -> Format | None:
+    """:func:`choose` for an ``Accept`` header as sent; clients send the same few headers
+    again and again, so short ones are remembered (a bounded memo of a pure function)."""
+    if len(header) > 512:
+        return choose(parse_accept_header(header, MIMEAccept), offers)
+    return _remembered_choice(header, offers)
+
+
+@lru_cache(maxsize=1024)
+def _remembered_choice(header: str, offers: tuple[Format, ...]) -> Format | None:
+    return choose(parse_accept_header(header, MIMEAccept), offers)
 
 
 def requested(values: Sequence[str], offers: Sequence[Format]) -> Format | None:
@@ -126,7 +141,7 @@ def negotiate(
         chosen = requested(parameters, offers)
         by_accept = False
     else:
-        chosen = choose(request.accept_mimetypes, offers)
+        chosen = _choose_for(request.headers.get("Accept", ""), offers)
         by_accept = True
     g.nscn_negotiated = Negotiated(chosen, offers, href, by_accept, suffixes)
     if chosen is None:
@@ -170,7 +185,11 @@ def _mark(response: Response) -> Response:
     if found is None:
         return response
     if found.by_accept:
-        response.vary.add("Accept")
+        vary = response.headers.get("Vary")
+        if not vary:
+            response.headers["Vary"] = "Accept"
+        elif "accept" not in (v.strip().lower() for v in vary.split(",")):
+            response.headers["Vary"] = f"{vary}, Accept"
     status = response.status_code
     if 200 <= status < 300 or status in (304, 406):
         links = found.alternates()

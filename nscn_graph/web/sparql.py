@@ -16,7 +16,8 @@ answer, and ``If-None-Match`` is answered ``304`` without running the query agai
 from __future__ import annotations
 
 import hashlib
-from urllib.parse import urlencode
+from collections.abc import Callable
+from functools import lru_cache
 
 from flask import Blueprint, Flask, Response, current_app, render_template, request
 
@@ -80,7 +81,7 @@ def endpoint() -> Response:
     if query is None:
         return describe_service()
     guard.check(query.query)
-    form = guard.query_form(query.query)
+    form = _query_form(query.query)
     if form is None:  # no query form: the store's parser says what is wrong (a 400)
         results, graph = formats.RESULT_FORMATS[0], formats.RDF_FORMATS[0]
         fmt = results
@@ -88,7 +89,7 @@ def endpoint() -> Response:
         # negotiated once, before the store is asked; on GET a browser gets the editor
         table = formats.RDF_FORMATS if form in GRAPH_FORMS else formats.RESULT_FORMATS
         offers = (*table, formats.HTML) if req.method == "GET" else table
-        fmt = negotiate(offers, parameters=_format_parameters(req), href=_result_href)
+        fmt = negotiate(offers, parameters=_format_parameters(req), href=_result_links(req))
         if fmt is formats.HTML:
             return Response(editor_page(query.query), mimetype=formats.HTML.media_type)
         results = fmt if table is formats.RESULT_FORMATS else None
@@ -109,6 +110,14 @@ def endpoint() -> Response:
     return _cacheable(response, etag) if req.method == "GET" else response
 
 
+def _query_form(query: str) -> str | None:
+    """The query's form (``SELECT``...), lexed once per distinct short query text."""
+    return _remembered_form(query) if len(query) <= 8192 else guard.query_form(query)
+
+
+_remembered_form = lru_cache(maxsize=4096)(guard.query_form)
+
+
 def _format_parameters(req) -> list[str]:
     """The values of ``format=``, ``output=`` and ``results=`` (query string or form)."""
     args = req.args
@@ -121,13 +130,20 @@ def _format_parameters(req) -> list[str]:
     return [v for v in values if v.strip()]
 
 
-def _result_href(fmt: formats.Format) -> str | None:
-    """The URL of a query's answer in ``fmt``: the request's, with ``format=`` naming it (a
-    POST's answer has no URL; a very long URL is not repeated)."""
-    if request.method != "GET" or len(request.full_path) > MAX_LINKED_URL:
-        return None
-    kept = [(k, v) for k, v in request.args.items(multi=True) if k not in FORMAT_PARAMETERS]
-    return request.path + "?" + urlencode([*kept, ("format", fmt.name)])
+def _result_links(req) -> Callable[[formats.Format], str | None]:
+    """Where a query's answer is in each form: the request's URL, its format parameters
+    replaced by ``format=`` naming the form (built from the query string as it came). A POST's
+    answer has no URL; a very long URL is not repeated."""
+    raw = req.query_string
+    if req.method != "GET" or len(raw) > MAX_LINKED_URL:
+        return lambda fmt: None
+    kept = [
+        part
+        for part in raw.decode("latin-1").split("&")
+        if part and part.split("=", 1)[0] not in FORMAT_PARAMETERS
+    ]
+    prefix = f"{req.path}?{'&'.join([*kept, 'format='])}"
+    return lambda fmt: prefix + fmt.name
 
 
 def _etag(query: protocol.QueryRequest, fmt: formats.Format) -> str | None:
@@ -152,6 +168,7 @@ def _cacheable(response: Response, etag: str | None) -> Response:
         response.headers["Cache-Control"] = "no-cache"
         if response.status_code == 200:
             response.add_etag()  # still saves the transfer of an unchanged answer
+            return response.make_conditional(request)
         return response
     response.set_etag(etag, weak=True)
     response.headers["Cache-Control"] = f"public, max-age={MAX_AGE}"
