@@ -132,6 +132,18 @@ def test_without_a_data_identity_answers_are_revalidated_each_time(app, counted)
     assert again.status_code == 304 and counter.runs == 2
 
 
+def test_head_has_the_validator_of_get(counted):
+    client, counter = counted
+    get = _query(client)
+    head = client.head("/sparql", query_string={"query": CITIES})
+    assert head.status_code == 200 and head.get_data() == b""
+    assert head.headers["ETag"] == get.headers["ETag"]
+    again = client.head(
+        "/sparql", query_string={"query": CITIES}, headers={"If-None-Match": get.headers["ETag"]}
+    )
+    assert again.status_code == 304 and counter.runs == 2
+
+
 def test_post_answers_carry_no_validator(client):
     response = client.post("/sparql", data={"query": CITIES})
     assert response.status_code == 200

@@ -88,13 +88,13 @@ def endpoint() -> Response:
     else:
         # negotiated once, before the store is asked; on GET a browser gets the editor
         table = formats.RDF_FORMATS if form in GRAPH_FORMS else formats.RESULT_FORMATS
-        offers = (*table, formats.HTML) if req.method == "GET" else table
+        offers = (*table, formats.HTML) if req.method != "POST" else table
         fmt = negotiate(offers, parameters=_format_parameters(req), href=_result_links(req))
         if fmt is formats.HTML:
             return Response(editor_page(query.query), mimetype=formats.HTML.media_type)
         results = fmt if table is formats.RESULT_FORMATS else None
         graph = fmt if table is formats.RDF_FORMATS else None
-    etag = _etag(query, fmt) if req.method == "GET" else None
+    etag = _etag(query, fmt) if req.method != "POST" else None
     if etag is not None and req.if_none_match.contains_weak(etag):
         return _cacheable(Response(status=304), etag)  # RFC 9110 §13.1.2: not run again
     answer = app.extensions[EXTENSION].run(
@@ -107,7 +107,7 @@ def endpoint() -> Response:
         )
     )
     response = Response(answer.body, status=200, content_type=answer.format.content_type)
-    return _cacheable(response, etag) if req.method == "GET" else response
+    return _cacheable(response, etag) if req.method != "POST" else response
 
 
 def _query_form(query: str) -> str | None:
@@ -135,7 +135,7 @@ def _result_links(req) -> Callable[[formats.Format], str | None]:
     replaced by ``format=`` naming the form (built from the query string as it came). A POST's
     answer has no URL; a very long URL is not repeated."""
     raw = req.query_string
-    if req.method != "GET" or len(raw) > MAX_LINKED_URL:
+    if req.method == "POST" or len(raw) > MAX_LINKED_URL:
         return lambda fmt: None
     kept = [
         part
