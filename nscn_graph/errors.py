@@ -7,6 +7,7 @@ one Flask error handler in the server, one function in the CLI that maps them to
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 
@@ -106,7 +107,39 @@ class Gone(NscnError):
 
 
 class NotAcceptable(NscnError):
+    """Nothing the client accepts is offered (406). ``offered`` lists the media types that
+    are; it is a member of the problem details, for programs."""
+
     __init__ = _kind(406, "Not acceptable")
+    offered: tuple[str, ...] = ()
+
+    @classmethod
+    def offering(
+        cls, offered: Sequence[str], *, names: Sequence[str] | None = None
+    ) -> NotAcceptable:
+        """The one 406 of the server: what was asked cannot be had, and what can. With
+        ``names``, a ``format=`` parameter asked (by those names); else ``Accept``."""
+        if names is None:
+            detail = (
+                "None of the media types in Accept is offered here. Ask for one of: "
+                + ", ".join(offered)
+                + "."
+            )
+        else:
+            detail = (
+                "The format parameter names no form offered here. Name one of: "
+                + ", ".join(f"{n} ({m})" for n, m in zip(names, offered, strict=True))
+                + "."
+            )
+        error = cls(detail)
+        error.offered = tuple(offered)
+        return error
+
+    def problem(self) -> dict[str, object]:
+        body = super().problem()
+        if self.offered:
+            body["offered"] = list(self.offered)
+        return body
 
 
 class PayloadTooLarge(NscnError):

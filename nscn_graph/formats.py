@@ -1,8 +1,10 @@
-"""Formats the project reads and writes, each knowing its media types and file extension.
+"""Formats the project reads and writes, each knowing its media types, names and extension.
 
-One table for RDF serialisations and one for SPARQL query results; content negotiation, the
-CLI's ``--format`` choices and the dump names are all derived from it. The order of each table
-is the server's preference (Turtle first, as schema.org and W3C DCAT serve their vocabularies).
+The one table of formats: RDF serialisations, SPARQL query results, and the few other forms the
+server answers in (HTML pages, JSON, problem details). Content negotiation (every route), the
+``/sparql`` ``format=`` parameter, the CLI's ``--format`` choices and the dump names are all
+derived from it. The order of each tuple is the server's preference (Turtle first, as schema.org
+and W3C DCAT serve their vocabularies).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # each format is one object: compared and hashed by identity
 class Format:
     name: str  #: short name used on the command line and in settings
     media_type: str  #: the media type sent in ``Content-Type``
@@ -21,6 +23,11 @@ class Format:
     rdflib: str | None = None  #: rdflib plugin name, when rdflib handles it
     oxigraph: ox.RdfFormat | ox.QueryResultsFormat | None = None
     aliases: tuple[str, ...] = field(default=())  #: other media types accepted for it
+    #: other short names a ``format=`` parameter may use (as Fuseki, Virtuoso, SPARQLWrapper)
+    names: tuple[str, ...] = field(default=())
+    #: media types that choose this form when named exactly in ``Accept`` but are not its name
+    #: (``application/json`` gets JSON-LD wherever JSON-LD is offered)
+    also_accepted: tuple[str, ...] = field(default=())
 
     @property
     def media_types(self) -> tuple[str, ...]:
@@ -43,9 +50,17 @@ TURTLE = Format(
     "turtle",
     ox.RdfFormat.TURTLE,
     ("application/x-turtle",),
+    names=("ttl", "n3"),  # Turtle is N3 without its extensions
 )
 JSONLD = Format(
-    "json-ld", "application/ld+json", "jsonld", "JSON-LD", "json-ld", ox.RdfFormat.JSON_LD
+    "json-ld",
+    "application/ld+json",
+    "jsonld",
+    "JSON-LD",
+    "json-ld",
+    ox.RdfFormat.JSON_LD,
+    names=("json",),
+    also_accepted=("application/json",),
 )
 NTRIPLES = Format(
     "n-triples",
@@ -55,8 +70,17 @@ NTRIPLES = Format(
     "nt",
     ox.RdfFormat.N_TRIPLES,
     ("text/plain",),
+    names=("ntriples", "nt"),
 )
-RDFXML = Format("rdf-xml", "application/rdf+xml", "rdf", "RDF/XML", "xml", ox.RdfFormat.RDF_XML)
+RDFXML = Format(
+    "rdf-xml",
+    "application/rdf+xml",
+    "rdf",
+    "RDF/XML",
+    "xml",
+    ox.RdfFormat.RDF_XML,
+    names=("rdfxml", "rdf+xml", "xml"),
+)
 
 #: RDF serialisations, in the server's order of preference.
 RDF_FORMATS: tuple[Format, ...] = (TURTLE, JSONLD, NTRIPLES, RDFXML)
@@ -69,6 +93,7 @@ SPARQL_JSON = Format(
     None,
     ox.QueryResultsFormat.JSON,
     ("application/json",),
+    names=("srj", "sparql-results+json"),
 )
 SPARQL_XML = Format(
     "xml",
@@ -78,6 +103,7 @@ SPARQL_XML = Format(
     None,
     ox.QueryResultsFormat.XML,
     ("application/xml",),
+    names=("srx", "sparql-results+xml"),
 )
 SPARQL_CSV = Format("csv", "text/csv", "csv", "CSV", None, ox.QueryResultsFormat.CSV)
 SPARQL_TSV = Format(
@@ -97,6 +123,20 @@ def by_name(name: str, table: tuple[Format, ...] = RDF_FORMATS + RESULT_FORMATS)
     raise KeyError(name)
 
 
+def named(value: str, table: tuple[Format, ...]) -> Format | None:
+    """The format of ``table`` that a ``format=`` parameter value names: a short name
+    (``csv``, ``turtle``, ``jsonld``, ``rdfxml``...), a suffix, or a media type (its parameters
+    ignored); ``None`` if none does. Names are read within one table, so ``json`` is SPARQL
+    results JSON among results and JSON-LD among graphs."""
+    key = value.split(";", 1)[0].strip().lower()
+    if not key:
+        return None
+    for fmt in table:
+        if key in (fmt.name, fmt.extension, *fmt.names, *fmt.media_types, *fmt.also_accepted):
+            return fmt
+    return None
+
+
 def by_extension(extension: str, table: tuple[Format, ...] = RDF_FORMATS) -> Format | None:
     """The format whose file suffix is ``extension`` (without the dot), or ``None``."""
     for fmt in table:
@@ -114,8 +154,14 @@ def for_path(path: str, table: tuple[Format, ...] = RDF_FORMATS) -> Format | Non
 
 
 #: A page for people: offered beside the RDF formats wherever a document is negotiated.
-HTML = Format("html", "text/html", "html", "HTML")
+HTML = Format("html", "text/html", "html", "HTML", aliases=("application/xhtml+xml",))
+#: Plain JSON (the dump list, the validation report as ``nscn-graph validate`` prints it).
+JSON = Format("json", "application/json", "json", "JSON")
+#: RFC 9457 problem details: how errors answer machines (browsers get an HTML page).
+PROBLEM = Format("problem", "application/problem+json", "json", "Problem details")
 
 #: The forms of a document about a thing (``/doc/…``), in the server's order of preference:
 #: Turtle wins ties and ``*/*``; a browser's ``text/html`` wins on its q-value.
 DOCUMENT_FORMATS: tuple[Format, ...] = (*RDF_FORMATS, HTML)
+#: The forms of an error: problem details for machines (and for ``*/*``), a page for browsers.
+ERROR_FORMATS: tuple[Format, ...] = (PROBLEM, HTML)

@@ -299,7 +299,7 @@ def test_cors_over_http(live_server):
         },
         timeout=10,
     )
-    assert response.status_code == 200
+    assert response.status_code == 204
     assert response.headers["Access-Control-Allow-Origin"] == "*"
 
 

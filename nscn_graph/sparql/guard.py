@@ -23,10 +23,17 @@ UPDATE_KEYWORDS = frozenset(
 )
 
 
-def check(query: str) -> None:
+#: The query forms of SPARQL 1.1 Query.
+FORMS = ("SELECT", "CONSTRUCT", "DESCRIBE", "ASK")
+
+
+def check(query: str) -> str | None:
     """Raise :class:`~nscn_graph.errors.Forbidden` (403) for an update or a federated query,
-    and :class:`~nscn_graph.errors.QueryTooComplex` (400) for one past the lexer's bounds."""
-    words = {t.text.upper() for t in check_bounds(query) if t.kind == "word"}
+    and :class:`~nscn_graph.errors.QueryTooComplex` (400) for one past the lexer's bounds.
+    Returns the query's form (the first bare ``SELECT``, ``CONSTRUCT``, ``DESCRIBE`` or
+    ``ASK``), or ``None`` when it has none (the parser will then say what is wrong)."""
+    ordered = [t.text.upper() for t in check_bounds(query) if t.kind == "word"]
+    words = set(ordered)
     update = sorted(words & UPDATE_KEYWORDS)
     if update:
         raise Forbidden(
@@ -41,3 +48,4 @@ def check(query: str) -> None:
             "other servers. Query the other endpoint directly instead.",
             title="Federated query refused",
         )
+    return next((word for word in ordered if word in FORMS), None)

@@ -24,12 +24,15 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
     from . import (
+        caching,
         context,
+        cors,
         descriptions,
         dumps,
         errors,
         health,
         linkeddata,
+        negotiation,
         pages,
         sparql,
         state,
@@ -39,6 +42,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     state.init_app(app)  # the store and what is computed from it, once
     errors.init_app(app)  # one error shape: RFC 9457 problem JSON, or a page for browsers
+    negotiation.init_app(app)  # Vary, Link alternates, Content-Location of negotiated answers
+    caching.init_app(app)  # a validator and Cache-Control on every cacheable answer, 304s
+    cors.init_app(app)  # CORS on every answer, preflight on every path
     for blueprint in (health.bp, context.bp):
         app.register_blueprint(blueprint)
     for feature in (sparql, dumps, descriptions, validation, linkeddata, pages, vocab):

@@ -14,6 +14,5 @@ bp = Blueprint("context", __name__)
 def context():
     response = jsonify(published_context())
     response.mimetype = "application/ld+json"
-    response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Cache-Control"] = "public, max-age=86400"
     return response

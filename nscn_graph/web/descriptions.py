@@ -18,7 +18,6 @@ import pyoxigraph as ox
 from flask import Blueprint, Flask, Response, current_app, render_template, request
 
 from nscn_graph import formats
-from nscn_graph.errors import NotAcceptable
 from nscn_graph.graph.load import parse_file
 from nscn_graph.graph.serialize import serialize
 from nscn_graph.namespaces import PREFIXES, SPDX, VCARD
@@ -28,7 +27,7 @@ from nscn_graph.publish.metadata import relink
 
 from .dumps import Dist, dist
 from .links import server_url
-from .negotiation import best
+from .negotiation import alternates, negotiate
 
 bp = Blueprint("descriptions", __name__)
 
@@ -38,9 +37,8 @@ DESCRIPTION_PREFIXES = {
     "spdx": str(SPDX),
     "vcard": str(VCARD),
 }
-RDF_OFFERS = tuple(f.media_type for f in formats.RDF_FORMATS)
 #: RDF first (Turtle wins ties and ``*/*``); a page for browsers, which ask for HTML.
-OFFERS = (*RDF_OFFERS, "text/html")
+OFFERS = formats.DOCUMENT_FORMATS
 TITLES = {
     "void": "VoID description of the dataset",
     "catalog": "DCAT-AP 3 catalogue",
@@ -99,16 +97,6 @@ def descriptions() -> Descriptions:
     return current
 
 
-def negotiate() -> str:
-    chosen = best(request.accept_mimetypes, OFFERS)
-    if chosen is None:
-        raise NotAcceptable(
-            "this resource is available as " + ", ".join(OFFERS),
-            headers={"Vary": "Accept"},
-        )
-    return chosen
-
-
 def page(kind: str, url: str) -> Response:
     """A page for people: what the description says, and how to get it as RDF."""
     built = dist()
@@ -123,26 +111,20 @@ def page(kind: str, url: str) -> Response:
         summary=summary,
         manifest=built.manifest,
         dumps=built.dumps(),
-        offers=RDF_OFFERS,
+        offers=[fmt.media_type for fmt, _ in alternates()],
     )
-    response = Response(html, mimetype="text/html")
-    response.headers["Link"] = ", ".join(
-        f'<{PATHS[kind]}>; rel="alternate"; type="{media_type}"' for media_type in RDF_OFFERS
-    )
-    return response
+    return Response(html, mimetype="text/html")
 
 
 def describe(kind: str) -> Callable[[], Response]:
     def view() -> Response:
-        chosen = negotiate()
+        fmt = negotiate(OFFERS, path=PATHS[kind])
         url = server_url()
-        if chosen == "text/html":
+        if fmt is formats.HTML:
             response = page(kind, url)
         else:
-            fmt = formats.by_name(chosen)
             data = descriptions().document(kind, url, fmt)
             response = Response(data, content_type=fmt.content_type)
-        response.vary.add("Accept")
         response.headers["Cache-Control"] = "public, max-age=3600"
         response.last_modified = dist().modified
         response.add_etag()

@@ -29,7 +29,7 @@ from nscn_graph.publish import metadata
 from nscn_graph.publish.build import CHECKSUMS, MANIFEST, ensure_built
 
 from .links import server_url
-from .negotiation import best
+from .negotiation import negotiate
 from .state import Published
 
 bp = Blueprint("dumps", __name__)
@@ -37,6 +37,8 @@ bp = Blueprint("dumps", __name__)
 GZIP = "application/gzip"
 #: Dumps can be cached for an hour, then revalidated with their ETag.
 MAX_AGE = 3600
+#: The list of dumps: JSON for programs (and ``*/*``), a page for browsers.
+LISTING_FORMATS = (formats.JSON, formats.HTML)
 
 
 @dataclass(frozen=True)
@@ -197,11 +199,6 @@ def index():
             for f in current.dumps()
         ],
     }
-    chosen = best(request.accept_mimetypes, ("application/json", "text/html"))
-    if chosen == "text/html":
-        response = current_app.make_response(render_template("dumps.html", listing=listing))
-        response.headers["Link"] = '</dumps/>; rel="alternate"; type="application/json"'
-    else:
-        response = jsonify(listing)
-    response.vary.add("Accept")
-    return response
+    if negotiate(LISTING_FORMATS) is formats.HTML:
+        return current_app.make_response(render_template("dumps.html", listing=listing))
+    return jsonify(listing)

@@ -7,11 +7,12 @@ from __future__ import annotations
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from nscn_graph import formats
 from nscn_graph.errors import NscnError
 
-from .negotiation import prefers_html
+from .negotiation import error_format
 
-PROBLEM_JSON = "application/problem+json"
+PROBLEM_JSON = formats.PROBLEM.media_type
 
 
 def problem_response(
@@ -23,7 +24,7 @@ def problem_response(
 ) -> Response:
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail}
     body.update(extra or {})
-    if prefers_html(request.accept_mimetypes):
+    if error_format(request.accept_mimetypes) is formats.HTML:
         response = Response(
             render_template("error.html", problem=body), status=status, mimetype="text/html"
         )

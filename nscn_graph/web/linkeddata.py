@@ -29,7 +29,7 @@ from nscn_graph.errors import NotFound, StoreUnavailable
 from nscn_graph.graph.serialize import serialize
 from nscn_graph.publish.documents import KEY, Document, Documents, StoreDocuments, index
 
-from .negotiation import mark_alternates, negotiate
+from .negotiation import alternates, negotiate
 from .state import published
 from .thing import Vocabulary, build_page, languages, local_path
 
@@ -147,39 +147,24 @@ def document(name: str) -> Response:
     found = documents.get(iri)
     if found is None:
         raise _unknown(iri)
-    offers = formats.DOCUMENT_FORMATS
-    if extension is not None and extension not in {f.extension for f in offers}:
-        raise NotFound(
-            "No such form of this document; the forms are "
-            + " ".join(f".{f.extension}" for f in offers),
-            iri=iri,
-        )
-    fmt = negotiate(request.accept_mimetypes, offers, extension=extension)
     path = local_path(documents.doc_iri(key), documents.base)
+    fmt = negotiate(formats.DOCUMENT_FORMATS, path=path, suffixes=True, extension=extension)
     if fmt is formats.HTML:
-        response = Response(_page(found, path), mimetype="text/html")
+        response = Response(_page(found), mimetype="text/html")
         response.vary.add("Accept-Language")
     else:
         response = Response(state.rdf(found, fmt), content_type=fmt.content_type)
-    mark_alternates(response, path, fmt, offers, suffixed=extension is not None)
-    # RFC 9110 §13: a strong validator, so clients and caches can revalidate with a 304
-    response.add_etag()
-    return response.make_conditional(request)
+    return response  # its validator and 304s: nscn_graph.web.caching
 
 
-def alternates(path: str) -> list[tuple[formats.Format, str]]:
-    """(format, URL) of each RDF form of the document at ``path``."""
-    return [(fmt, f"{path}.{fmt.extension}") for fmt in formats.RDF_FORMATS]
-
-
-def _page(document: Document, path: str) -> str:
+def _page(document: Document) -> str:
     state = linked()
     langs = languages(list(request.accept_languages.values()))
     page = build_page(document, state.documents, state.vocab, langs)
     return render_template(
         "thing.html",
         page=page,
-        alternates=alternates(path),
+        alternates=alternates(),
         json_ld=state.json_ld_script(document),
         map_svg=_place_map(page),
         summary=published().summary,

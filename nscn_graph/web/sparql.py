@@ -1,37 +1,38 @@
 """``/sparql``: the read-only SPARQL 1.1 endpoint (W3C SPARQL 1.1 Protocol).
 
 A query is read from the request (:mod:`nscn_graph.web.protocol`), checked by the query guard (no
-update, no ``SERVICE``, bounded nesting and size: :mod:`nscn_graph.sparql.guard`), answered in
-the format the client's ``Accept`` prefers, and parsed, evaluated and serialised in a query
-worker process that is stopped past the time and memory limits (:mod:`nscn_graph.sparql.pool`),
-whatever the store. Relative IRIs in a query resolve against the data's base (setting
-``BASE``). A plain GET without a query returns the SPARQL 1.1 Service Description to machines
-and the query editor to browsers. Every answer allows cross-origin use
-(``Access-Control-Allow-Origin: *``), so that browser clients on other sites can query.
+update, no ``SERVICE``, bounded nesting and size: :mod:`nscn_graph.sparql.guard`), and the form
+of its answer negotiated once, before the store is asked (:mod:`nscn_graph.web.negotiation`:
+``format=`` / ``output=`` / ``results=`` over ``Accept``, as Fuseki and Virtuoso do). It is
+parsed, evaluated and serialised in a query worker process that is stopped past the time and
+memory limits (:mod:`nscn_graph.sparql.pool`), whatever the store. Relative IRIs in a query
+resolve against the data's base (setting ``BASE``). A plain GET without a query returns the
+SPARQL 1.1 Service Description to machines and the query editor to browsers.
+
+GET answers are cacheable (RFC 9111): the data is read-only, so an answer's weak ``ETag`` is
+derived from the data's identity (``data_version``), the query, its dataset and the form of the
+answer, and ``If-None-Match`` is answered ``304`` without running the query again.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
+import hashlib
+from collections.abc import Callable
 
 from flask import Blueprint, Flask, Response, current_app, render_template, request
-from werkzeug.datastructures import MIMEAccept
-from werkzeug.http import parse_accept_header
 
-from nscn_graph import formats
-from nscn_graph.errors import NotAcceptable
+from nscn_graph import __version__, formats
 from nscn_graph.sparql import guard
 from nscn_graph.sparql.pool import MB, Job, QueryPool, default_memory_limit
 
 from . import protocol, service_description
 from .links import server_url
-from .negotiation import best
+from .negotiation import FORMAT_PARAMETERS, negotiate
 from .state import published
 
 bp = Blueprint("sparql", __name__)
 
 EXTENSION = "nscn_sparql"
-HTML = "text/html"
 
 
 def init_app(app: Flask) -> None:
@@ -59,25 +60,14 @@ def pool() -> QueryPool:
     return current_app.extensions[EXTENSION]
 
 
-_TABLES = {"results": formats.RESULT_FORMATS, "graph": formats.RDF_FORMATS}
-
-
-@lru_cache(maxsize=1024)
-def _wants_page(accept: str) -> bool:
-    """Whether the client prefers HTML to every result format (a browser's navigation)."""
-    offers = [m for f in formats.RESULT_FORMATS + formats.RDF_FORMATS for m in f.media_types]
-    return best(parse_accept_header(accept, MIMEAccept), [*offers, HTML]) == HTML
-
-
-@lru_cache(maxsize=1024)
-def _negotiate(accept: str, name: str) -> formats.Format | None:
-    """The format of the ``results`` or ``graph`` table that ``accept`` prefers (ties: the
-    table's order). Remembered per value: clients send the same few headers again and again."""
-    table = _TABLES[name]
-    offers = [(media, fmt) for fmt in table for media in fmt.media_types]
-    parsed = parse_accept_header(accept, MIMEAccept)
-    chosen = best(parsed, [media for media, _ in offers])
-    return next((fmt for media, fmt in offers if media == chosen), None)
+#: How long a shared cache (Varnish, a CDN) or a browser may reuse an answer before it
+#: revalidates it with its ``ETag``: the data is read-only between releases.
+MAX_AGE = 300
+#: A query URL longer than this gets no ``Link`` alternates: each would repeat the whole
+#: query, and proxies refuse answers whose headers pass a few kilobytes.
+MAX_LINKED_URL = 2048
+#: The query forms whose results are graphs (RDF formats); the others are tables.
+GRAPH_FORMS = ("CONSTRUCT", "DESCRIBE")
 
 
 @bp.route("/sparql", methods=["GET", "POST"])
@@ -90,60 +80,101 @@ def endpoint() -> Response:
     )
     if query is None:
         return describe_service()
-    guard.check(query.query)
-    accept = req.headers.get("Accept", "")
-    if req.method == "GET" and _wants_page(accept):
-        # a browser following a link to a query: the editor, pre-filled, runs it
-        response = Response(editor_page(query.query), mimetype=HTML)
-        response.vary.add("Accept")
-        return response
-    results_format = _negotiate(accept, "results")
-    graph_format = _negotiate(accept, "graph")
-    # Nothing acceptable is answered 406 by the worker, once the query has parsed (a
-    # malformed query is a 400 whatever the Accept header).
+    form = guard.check(query.query)
+    if form is None:  # no query form: the store's parser says what is wrong (a 400)
+        results, graph = formats.RESULT_FORMATS[0], formats.RDF_FORMATS[0]
+        fmt = results
+    else:
+        # negotiated once, before the store is asked; on GET a browser gets the editor
+        table = formats.RDF_FORMATS if form in GRAPH_FORMS else formats.RESULT_FORMATS
+        offers = (*table, formats.HTML) if req.method != "POST" else table
+        fmt = negotiate(offers, parameters=_format_parameters(req), href=_result_links(req))
+        if fmt is formats.HTML:
+            return Response(editor_page(query.query), mimetype=formats.HTML.media_type)
+        results = fmt if table is formats.RESULT_FORMATS else None
+        graph = fmt if table is formats.RDF_FORMATS else None
+    etag = _etag(query, fmt) if req.method != "POST" else None
+    if etag is not None and req.if_none_match.contains_weak(etag):
+        return _cacheable(Response(status=304), etag)  # RFC 9110 §13.1.2: not run again
     answer = app.extensions[EXTENSION].run(
         Job(
             query.query,
-            results_format.name if results_format else None,
-            graph_format.name if graph_format else None,
+            results.name if results else None,
+            graph.name if graph else None,
             query.default_graph_uris,
             query.named_graph_uris,
         )
     )
-    return Response(
-        answer.body,
-        status=200,
-        headers=_ANSWER_HEADERS[answer.format.name],
-    )
+    response = Response(answer.body, status=200, content_type=answer.format.content_type)
+    return _cacheable(response, etag) if req.method != "POST" else response
 
 
-#: Headers of a successful answer, per format (built once).
-_ANSWER_HEADERS = {
-    f.name: [("Content-Type", f.content_type), ("Vary", "Accept")]
-    for f in formats.RESULT_FORMATS + formats.RDF_FORMATS
-}
+def _format_parameters(req) -> list[str]:
+    """The values of ``format=``, ``output=`` and ``results=`` (query string or form)."""
+    args = req.args
+    form = req.form if req.method == "POST" and req.mimetype == protocol.FORM else None
+    values = []
+    for name in FORMAT_PARAMETERS:
+        values += args.getlist(name)
+        if form is not None:
+            values += form.getlist(name)
+    return [v for v in values if v.strip()]
+
+
+def _result_links(req) -> Callable[[formats.Format], str | None]:
+    """Where a query's answer is in each form: the request's URL, its format parameters
+    replaced by ``format=`` naming the form (built from the query string as it came). A POST's
+    answer has no URL; a very long URL is not repeated."""
+    raw = req.query_string
+    if req.method == "POST" or len(raw) > MAX_LINKED_URL:
+        return lambda fmt: None
+    kept = [
+        part
+        for part in raw.decode("latin-1").split("&")
+        if part and part.split("=", 1)[0] not in FORMAT_PARAMETERS
+    ]
+    prefix = f"{req.path}?{'&'.join([*kept, 'format='])}"
+    return lambda fmt: prefix + fmt.name
+
+
+def _etag(query: protocol.QueryRequest, fmt: formats.Format) -> str | None:
+    """A weak validator of the answer (RFC 9110 §8.8.3), known before the query runs: a
+    digest of the data's identity, the query, its dataset and the form of the answer. A store
+    whose data can change under the server (a remote one) has no identity: ``None``."""
+    version = published().data_version
+    if version is None:
+        return None
+    digest = hashlib.sha256()
+    for part in (__version__, version, fmt.name, query.query, *query.default_graph_uris):
+        digest.update(part.encode("utf-8") + b"\0")
+    digest.update(b"\1")
+    for part in query.named_graph_uris:
+        digest.update(part.encode("utf-8") + b"\0")
+    return digest.hexdigest()[:40]
+
+
+def _cacheable(response: Response, etag: str | None) -> Response:
+    """Caching headers of a GET answer: the validator, and how long it may be reused."""
+    if etag is None:  # no identity for the data: any cache must ask again each time
+        response.headers["Cache-Control"] = "no-cache"
+        if response.status_code == 200:
+            response.add_etag()  # still saves the transfer of an unchanged answer
+            return response.make_conditional(request)
+        return response
+    response.set_etag(etag, weak=True)
+    response.headers["Cache-Control"] = f"public, max-age={MAX_AGE}"
+    return response
 
 
 def describe_service() -> Response:
     """SPARQL 1.1 Service Description (RDF, negotiated), or the query editor for browsers."""
-    offers = [m for f in formats.RDF_FORMATS for m in f.media_types] + [HTML]
-    chosen = best(request.accept_mimetypes, offers)
-    if chosen is None:
-        raise NotAcceptable(
-            "None of the media types in Accept is offered. Offered: "
-            + ", ".join([f.media_type for f in formats.RDF_FORMATS] + [HTML])
-        )
-    if chosen == HTML:
-        response = Response(editor_page(), mimetype=HTML)
-    else:
-        fmt = formats.by_name(chosen)
-        body = service_description.serialize(
-            endpoint_url(), fmt, triple_count=published().summary.triples
-        )
-        response = Response(body, content_type=fmt.content_type)
-        response.headers["Link"] = f'<{endpoint_url()}>; rel="alternate"; type="text/html"'
-    response.vary.add("Accept")
-    return response
+    fmt = negotiate(formats.DOCUMENT_FORMATS)
+    if fmt is formats.HTML:
+        return Response(editor_page(), mimetype=formats.HTML.media_type)
+    body = service_description.serialize(
+        endpoint_url(), fmt, triple_count=published().summary.triples
+    )
+    return Response(body, content_type=fmt.content_type)
 
 
 def endpoint_url() -> str:
@@ -165,17 +196,3 @@ def editor_page(query: str | None = None) -> str:
         examples=editor.EXAMPLES,
         examples_json=[{"name": e.name, "query": e.query} for e in editor.EXAMPLES],
     )
-
-
-@bp.after_request
-def allow_cross_origin(response: Response) -> Response:
-    """CORS: any site may query (the data is public and the endpoint read-only)."""
-    headers = response.headers
-    headers["Access-Control-Allow-Origin"] = "*"
-    if response.status_code >= 400 or "Link" in headers:
-        headers["Access-Control-Expose-Headers"] = "Retry-After, Link"
-    if request.method == "OPTIONS":
-        headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
-        headers["Access-Control-Allow-Headers"] = "Accept, Content-Type"
-        headers["Access-Control-Max-Age"] = "86400"
-    return response

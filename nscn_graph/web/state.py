@@ -7,6 +7,8 @@ store, or a remote SPARQL 1.1 store. Everything the server answers comes from ``
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 
 from flask import Flask, current_app
@@ -14,8 +16,17 @@ from flask import Flask, current_app
 from nscn_graph import paths
 from nscn_graph.errors import StoreUnavailable
 from nscn_graph.namespaces import rebase_prefixes
+from nscn_graph.publish.build import fingerprint
 from nscn_graph.publish.describe import Summary
-from nscn_graph.stores import MEMORY, Store, describe_store, open_store, parse_spec, summary_of
+from nscn_graph.stores import (
+    MEMORY,
+    OXIGRAPH,
+    Store,
+    describe_store,
+    open_store,
+    parse_spec,
+    summary_of,
+)
 
 
 class Published:
@@ -31,12 +42,16 @@ class Published:
         prefixes: dict[str, str],
         files: list[Path],
         summary: Summary | None = None,
+        data_version: str | None = None,
     ) -> None:
         self.store = store
         self.base = base
         self.prefixes = prefixes
         self.files = files
         self._summary = summary
+        #: The identity of the data served, fixed at start-up (``None``: a store whose data can
+        #: change under the server); HTTP validators of query answers are derived from it.
+        self.data_version = data_version
 
     @property
     def summary(self) -> Summary:
@@ -63,12 +78,26 @@ def init_app(app: Flask) -> None:
         base=base,
         prefixes=rebase_prefixes(base),
         files=files if spec.kind == MEMORY else [],
+        data_version=_data_version(spec.kind, store, files, base),
     )
     try:
         graph.summary  # noqa: B018 - computed once, in the master, before workers fork
     except StoreUnavailable as exc:
         app.logger.warning("store %s unavailable at start-up: %s", spec, exc)
     app.extensions["nscn"] = graph
+
+
+def _data_version(kind: str, store: Store, files: list[Path], base: str) -> str | None:
+    """What identifies the data: the digest of the data files (and release and base) for the
+    embedded store, of the build statistics (written with a time stamp) for a persistent
+    store, ``None`` for a remote store, whose data others may change."""
+    if kind == MEMORY:
+        return fingerprint(files, base=base)
+    if kind == OXIGRAPH:
+        stats = getattr(store, "stats", None)
+        if stats:
+            return hashlib.sha256(json.dumps(stats, sort_keys=True).encode()).hexdigest()
+    return None
 
 
 def published() -> Published:

@@ -25,7 +25,6 @@ from nscn_graph import formats, paths
 from nscn_graph.errors import (
     BadRequest,
     Busy,
-    NotAcceptable,
     PayloadTooLarge,
     RdfSyntaxError,
     UnsupportedMediaType,
@@ -33,12 +32,13 @@ from nscn_graph.errors import (
 from nscn_graph.graph.bounded import Outcome, validate_triples
 from nscn_graph.graph.load import parse_bytes
 
-from .negotiation import best
+from .negotiation import negotiate
 
 bp = Blueprint("validation", __name__)
 
-#: Report formats, in the server's order of preference.
-OFFERS = ("text/turtle", "application/json", "text/html")
+#: Report formats, in the server's order of preference: the SHACL report graph, the project's
+#: JSON report, a page.
+OFFERS = (formats.TURTLE, formats.JSON, formats.HTML)
 FORMS = ("multipart/form-data", "application/x-www-form-urlencoded")
 ACCEPT_POST = ", ".join(m for f in formats.RDF_FORMATS for m in f.media_types)
 
@@ -56,9 +56,8 @@ def form():
 
 @bp.post("/validate")
 def validate():
-    chosen = best(request.accept_mimetypes, OFFERS)
-    if chosen is None:
-        raise NotAcceptable("the report is available as " + ", ".join(OFFERS))
+    # a report answers a POST: its other forms have no URL to link to
+    chosen = negotiate(OFFERS, href=lambda fmt: None)
     limit = current_app.config["VALIDATE_MAX_BYTES"]
     if request.content_length is not None and request.content_length > limit:
         raise PayloadTooLarge(f"the document is larger than the limit of {limit} bytes")
@@ -152,10 +151,10 @@ def _run(triples, name: str) -> Outcome:
         gate.release()
 
 
-def _answer(outcome: Outcome, chosen: str, name: str, fmt: formats.Format) -> Response:
-    if chosen == "text/turtle":
+def _answer(outcome: Outcome, chosen: formats.Format, name: str, fmt: formats.Format) -> Response:
+    if chosen is formats.TURTLE:
         response = Response(outcome.turtle, content_type=formats.TURTLE.content_type)
-    elif chosen == "application/json":
+    elif chosen is formats.JSON:
         response = jsonify(outcome.report)
     else:
         response = Response(
@@ -169,7 +168,6 @@ def _answer(outcome: Outcome, chosen: str, name: str, fmt: formats.Format) -> Re
             ),
             mimetype="text/html",
         )
-    response.vary.add("Accept")
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -20,14 +20,14 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import rdflib
-from flask import Blueprint, Flask, Response, current_app, render_template, request
+from flask import Blueprint, Flask, Response, current_app, render_template
 from rdflib import RDF, RDFS, SH, XSD
 
 from nscn_graph import formats, paths
 from nscn_graph.graph.load import parse_file, to_rdflib
 from nscn_graph.graph.serialize import serialize
 
-from .negotiation import mark_alternates, negotiate
+from .negotiation import negotiate, suffixed
 from .thing import local_path
 
 bp = Blueprint("vocab", __name__)
@@ -102,22 +102,25 @@ def _published(name: str) -> Published:
 @bp.get(f"/<any(ontology, shapes):name>.<any({_SUFFIX.replace('|', ', ')}):extension>")
 def document(name: str, extension: str | None = None) -> Response:
     published = _published(name)
-    offers = formats.DOCUMENT_FORMATS
-    fmt = negotiate(request.accept_mimetypes, offers, extension=extension)
+    fmt = negotiate(formats.DOCUMENT_FORMATS, path=f"/{name}", suffixes=True, extension=extension)
     if fmt is formats.HTML:
         make = ontology_html if name == "ontology" else shapes_html
         response = Response(published.html(make), mimetype="text/html")
     else:
         response = Response(published.rdf(fmt), content_type=fmt.content_type)
-    mark_alternates(response, f"/{name}", fmt, offers, suffixed=extension is not None)
-    return response
+    return response  # its validator and 304s: nscn_graph.web.caching
+
+
+def _alternates(name: str) -> list[tuple[formats.Format, str]]:
+    """The other forms of the HTML documentation (made once, not per request)."""
+    return suffixed(f"/{name}", formats.DOCUMENT_FORMATS, formats.HTML)
 
 
 def _alternate_links(name: str) -> str:
+    """``<link rel="alternate">`` elements for the other forms of the documentation."""
     return "".join(
-        f'<link rel="alternate" type="{f.media_type}" href="/{name}.{f.extension}" '
-        f'title="{f.label}">\n'
-        for f in formats.RDF_FORMATS
+        f'<link rel="alternate" type="{f.media_type}" href="{href}" title="{f.label}">\n'
+        for f, href in _alternates(name)
     )
 
 
@@ -282,5 +285,5 @@ def shapes_html(published: Published) -> str:
         shapes=shapes,
         description=str(header or ""),
         iri=published.iri,
-        alternates=[(f, f"/shapes.{f.extension}") for f in formats.RDF_FORMATS],
+        alternates=_alternates("shapes"),
     )
