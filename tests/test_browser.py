@@ -262,3 +262,68 @@ def test_landing_example_opens_in_the_query_editor(visit, live_server):
     table.first.wait_for(state="visible", timeout=20_000)
     visit.page.get_by_text("Aarhus").first.wait_for(timeout=20_000)
     visit.assert_clean()
+
+
+def _editor(visit, live_server):
+    probe = requests.get(live_server + "/sparql", headers={"Accept": "text/html"}, timeout=10)
+    assert probe.status_code == 200
+    visit.open("/sparql")
+    visit.page.wait_for_function("() => window.nscnYasgui && window.nscnYasgui.getTab()")
+
+
+CHECK_SYNTAX = """(query) => {
+  const yasqe = window.nscnYasgui.getTab().getYasqe();
+  yasqe.setValue(query);
+  yasqe.checkSyntax();
+  const marks = [];
+  for (let line = 0; line < yasqe.lineCount(); line++) {
+    const mark = (yasqe.lineInfo(line).gutterMarkers || {}).gutterErrorBar;
+    if (!mark) continue;
+    mark.onmouseover();  // the warning's tooltip, as when hovering over it
+    marks.push(mark.querySelector(".yasqe_tooltip").textContent);
+  }
+  return {valid: yasqe.queryValid, marks: marks};
+}"""
+
+
+def test_query_editor_knows_the_predeclared_prefixes(visit, live_server):
+    _editor(visit, live_server)
+    page = visit.page
+    query = "SELECT ?lab WHERE {\n  ?lab a nscn:LivingLab ; nscn:city city:aarhus ;\n"
+    query += "    rdfs:label ?name .\n}"
+    checked = page.evaluate(CHECK_SYNTAX, query)
+    assert checked == {"valid": True, "marks": []}
+    # a prefix the endpoint does not know is still an error in the editor
+    unknown = page.evaluate(CHECK_SYNTAX, "SELECT * WHERE { ?s foo:bar ?o }")
+    assert unknown["valid"] is False
+    assert any("foo" in mark and "not defined" in mark for mark in unknown["marks"])
+    # ... and the query without PREFIX lines runs
+    page.evaluate(CHECK_SYNTAX, query)
+    page.evaluate("() => window.nscnYasgui.getTab().query()")
+    page.locator("#yasgui table").first.wait_for(state="visible", timeout=20_000)
+    page.get_by_text("aarhus-city-lab").first.wait_for(timeout=20_000)
+    visit.assert_clean()
+
+
+def test_query_editor_shows_the_error_with_line_and_column(visit, live_server):
+    _editor(visit, live_server)
+    page = visit.page
+    query = "SELECT * WHERE {\n  ?s ?p\n}"
+    problem = requests.post(live_server + "/sparql", data={"query": query}, timeout=10).json()
+    page.evaluate(CHECK_SYNTAX, query)
+    page.evaluate("() => window.nscnYasgui.getTab().query().catch(() => null)")
+    box = page.locator("#yasgui .query-error")
+    box.wait_for(state="visible", timeout=20_000)
+    text = box.inner_text()
+    assert "Malformed query (400)" in text
+    assert f"Line {problem['line']}, column {problem['column']}" in text
+    assert problem["line"] == 3 and problem["detail"] in text
+    assert '"type"' not in text and "{" not in text.split("\n")[0]
+    detail = box.locator(".query-error-detail")
+    assert detail.is_visible()
+    width = page.evaluate("() => document.querySelector('#yasgui .query-error').scrollWidth")
+    assert width <= box.bounding_box()["width"] + 1  # the message wraps, nothing is cut off
+    assert page.locator(".CodeMirror .query-error-line").count() == 1
+    # the browser itself reports the failed request (400); the page adds no error of its own
+    assert all("status of 400" in error for error in visit.errors), visit.errors
+    assert visit.offsite == []
