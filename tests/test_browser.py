@@ -327,3 +327,49 @@ def test_query_editor_shows_the_error_with_line_and_column(visit, live_server):
     # the browser itself reports the failed request (400); the page adds no error of its own
     assert all("status of 400" in error for error in visit.errors), visit.errors
     assert visit.offsite == []
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/doc/city/aarhus",
+        "/doc/country/finland",
+        "/doc/lab/aarhus-city-lab",
+        "/doc/case/nordic-urban-living-labs",
+        "/doc/theme/mobility",
+        "/doc/organisation/nordic-smart-city-network",
+        "/ontology",
+        "/shapes",
+        "/sparql",
+        "/dumps/",
+        "/validate",
+        "/catalog",
+        "/dataset",
+        "/.well-known/void",
+    ],
+)
+def test_every_page_has_the_navigation_and_an_icon(visit, path):
+    visit.open(path)
+    page = visit.page
+    page.wait_for_load_state("networkidle")
+    nav = page.locator('nav.site[aria-label="Site"] a')
+    assert nav.all_inner_texts() == ["Home", "Browse", "Query", "Data", "Validate"]
+    for i in range(nav.count()):
+        assert nav.nth(i).is_visible()
+    # The icon the browser asks for by itself (Playwright lets requests for a path ending in
+    # /favicon.ico bypass its routing, so the page fetches it with a query string).
+    icon = page.evaluate(
+        "() => fetch('/favicon.ico?from-the-page')"
+        ".then((r) => [r.status, r.headers.get('content-type')])"
+    )
+    assert icon == [200, "image/vnd.microsoft.icon"]
+    visit.assert_clean()
+
+
+def test_the_navigation_takes_a_reader_to_the_validator(visit):
+    visit.open("/doc/city/oslo")
+    visit.page.locator("nav.site a", has_text="Validate").click()
+    visit.page.wait_for_url("**/validate")
+    assert visit.page.locator("h1").inner_text() == "Validate RDF against the shapes"
+    visit.assert_clean()

@@ -25,6 +25,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         descriptions,
         dumps,
         errors,
+        favicon,
         health,
         linkeddata,
         pages,
@@ -38,6 +39,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     errors.init_app(app)  # one error shape: RFC 9457 problem JSON, or a page for browsers
     for blueprint in (health.bp, context.bp):
         app.register_blueprint(blueprint)
-    for feature in (sparql, dumps, descriptions, validation, linkeddata, pages, vocab):
+    for feature in (sparql, dumps, descriptions, validation, linkeddata, pages, vocab, favicon):
         feature.init_app(app)
     return app
