@@ -31,6 +31,7 @@ exit status: 0 conforms, 1 violations (the report names file, subject, path, mes
     "query": """examples:
   nscn-graph query 'SELECT ?city ?label WHERE { ?city a nscn:SmartCity ; rdfs:label ?label }'
   nscn-graph query @queries/labs.rq --format csv
+  nscn-graph query @queries/cases-per-theme.rq --format table
   nscn-graph query 'CONSTRUCT WHERE { city:oslo ?p ?o }' --format turtle
 
   nscn-graph query 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }' --store oxigraph:dist/store
@@ -38,7 +39,8 @@ exit status: 0 conforms, 1 violations (the report names file, subject, path, mes
     --store 'sparql+http://127.0.0.1:7878/query?graph=https://w3id.org/nscn/graph'
 
 The project's prefixes (nscn:, city:, lab:, case:, schema:, skos:, dcterms: ...) are
-predeclared.
+predeclared. Example queries are in the repository's queries/ folder (the examples above run
+from the repository's folder).
 
 STORE_HELP""",
     "serve": """examples:
@@ -132,7 +134,9 @@ def parser() -> argparse.ArgumentParser:
         "--format",
         choices=FORMAT_NAMES,
         default=TABLE,
-        help="result format (default: a table for people; Turtle for graphs)",
+        help="result format: table (the default: a text table for people, Turtle for "
+        "CONSTRUCT/DESCRIBE); json, xml, csv, tsv for SELECT/ASK; turtle, json-ld, n-triples, "
+        "rdf-xml for CONSTRUCT/DESCRIBE",
     )
     store_option(p, None)
 
@@ -280,7 +284,10 @@ def cmd_query(args: argparse.Namespace) -> int:
         timeout=config["STORE_TIMEOUT"],
     )
     result = store.query(text)
-    sys.stdout.buffer.write(write_result(result, args.format))
+    output = write_result(result, args.format)
+    if not output.endswith(b"\n"):
+        output += b"\n"  # a shell prompt after the output starts on its own line
+    sys.stdout.buffer.write(output)
     sys.stdout.flush()
     return EXIT_OK
 
