@@ -4,6 +4,7 @@ conforms, 1 the data violates the shapes, 2 unreadable input or another error.""
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -200,10 +201,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_VIOLATIONS
     except NscnError as exc:
+        if getattr(args, "format", None) == "json" and args.command == "validate":
+            print(json.dumps({"conforms": None, "error": _problem(exc)}, ensure_ascii=False))
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         return EXIT_ERROR
+
+
+def _problem(error: NscnError) -> dict[str, object]:
+    """An error as JSON for ``--format json``: its title, message, and where (file, line,
+    column) as far as known."""
+    body: dict[str, object] = {"title": error.title, "detail": error.detail}
+    for key in ("file", "line", "column"):
+        value = getattr(error, key)
+        if value is not None:
+            body[key] = value
+    return body
 
 
 def _root() -> Path:

@@ -133,7 +133,10 @@ def _run(job: dict, data: bytes) -> dict:
         (shown, Path(path)) for shown, path in job["context"] if Path(shown).name != Path(name).name
     ]
     add_context(loaded, context, base=base)
-    report = validate_loaded(loaded, shapes=Path(job["shapes"]))
+    texts = {name: data.decode("utf-8", "replace")}  # to name the lines of the results
+    for shown, path in context:
+        texts[shown] = path.read_text(encoding="utf-8", errors="replace")
+    report = validate_loaded(loaded, shapes=Path(job["shapes"]), texts=texts)
     summary = json.loads(report.to_json())
     summary["document"] = {"name": name, "triples": document_triples}
     summary["context"] = {
