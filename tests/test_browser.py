@@ -373,3 +373,43 @@ def test_the_navigation_takes_a_reader_to_the_validator(visit):
     visit.page.wait_for_url("**/validate")
     assert visit.page.locator("h1").inner_text() == "Validate RDF against the shapes"
     visit.assert_clean()
+
+
+def test_validation_form_and_report_fit_the_page_column(visit):
+    visit.page.set_viewport_size({"width": 700, "height": 900})  # a narrow window
+    visit.open("/validate")
+    page = visit.page
+    cases = (Path(__file__).parent.parent / "data" / "cases.ttl").read_text(encoding="utf-8")
+    pasted = cases.replace("<https://w3id.org/nscn/id/theme/>", "<https://w3id.org/nscn/id/thme/>")
+    page.locator("#data").fill(pasted)
+    page.locator("#alone").check()
+    page.locator("form.validate button[type=submit]").click()
+    page.locator("table.report").wait_for(state="visible", timeout=60_000)
+    column = page.locator("main").bounding_box()
+    for selector in ("table.report", "#data", "form.validate"):
+        box = page.locator(selector).bounding_box()
+        assert box["x"] >= column["x"] - 1, selector
+        assert box["x"] + box["width"] <= column["x"] + column["width"] + 1, selector
+    overflow = page.evaluate(
+        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0
+    assert page.locator("#data").input_value() == pasted  # the pasted text is kept
+    assert page.locator("#alone").is_checked()
+    assert page.locator("table.report tbody tr").count() >= 1
+    visit.assert_clean()
+
+
+def test_validation_error_keeps_the_pasted_text(visit):
+    visit.open("/validate")
+    page = visit.page
+    pasted = "@prefix x: <http://x/> .\nx:a x:b .\n"
+    page.locator("#data").fill(pasted)
+    with page.expect_navigation():
+        page.locator("form.validate button[type=submit]").click()
+    assert "RDF syntax error" in page.locator("section.problem").inner_text()
+    assert "At line 2, column 9" in page.locator("section.problem").inner_text()
+    assert page.locator("#data").input_value() == pasted
+    # the browser reports the 400 of the page itself; the page adds no error of its own
+    assert all("status of 400" in error for error in visit.errors), visit.errors
+    assert visit.offsite == []
