@@ -457,3 +457,12 @@ def test_published_data_over_http(live_server):
         timeout=120,
     )
     assert response.status_code == 200 and response.json()["conforms"] is True
+
+
+def test_the_form_keeps_the_pasted_text_when_the_format_is_refused(client):
+    pasted = "<http://a/s> <http://a/p> <http://a/o> ."
+    response = client.post(
+        "/validate", data={"data": pasted, "format": "csv"}, headers={"Accept": "text/html"}
+    )
+    assert response.status_code == 415
+    assert _textarea(response.get_data(as_text=True)) == pasted

@@ -89,7 +89,7 @@ def validate():
     request.max_form_memory_size = limit + 1
     posted = Posted(form=request.mimetype in FORMS)
     try:
-        posted = _from_form() if posted.form else _from_body()
+        posted = _from_form(posted) if posted.form else _from_body()
         if len(posted.data) > limit:
             raise PayloadTooLarge(f"the document is larger than the limit of {limit} bytes")
         if not posted.data.strip():
@@ -128,9 +128,10 @@ def _from_body() -> Posted:
     return Posted(request.get_data(cache=False), fmt, "request body", alone)
 
 
-def _from_form() -> Posted:
-    pasted = request.form.get("data", "")
-    posted = Posted(form=True, pasted=pasted)
+def _from_form(posted: Posted) -> Posted:
+    """The form's document, filled into ``posted`` as it is read (so that an error page still
+    has the pasted text)."""
+    posted.pasted = pasted = request.form.get("data", "")
     posted.alone = _alone(request.form.get("alone", request.args.get("alone")))
     upload = request.files.get("file")
     if upload is not None and upload.filename:
