@@ -4,6 +4,7 @@ conforms, 1 the data violates the shapes, 2 unreadable input or another error.""
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -31,6 +32,7 @@ exit status: 0 conforms, 1 violations (the report names file, subject, path, mes
     "query": """examples:
   nscn-graph query 'SELECT ?city ?label WHERE { ?city a nscn:SmartCity ; rdfs:label ?label }'
   nscn-graph query @queries/labs.rq --format csv
+  nscn-graph query @queries/cases-per-theme.rq --format table
   nscn-graph query 'CONSTRUCT WHERE { city:oslo ?p ?o }' --format turtle
 
   nscn-graph query 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }' --store oxigraph:dist/store
@@ -38,7 +40,8 @@ exit status: 0 conforms, 1 violations (the report names file, subject, path, mes
     --store 'sparql+http://127.0.0.1:7878/query?graph=https://w3id.org/nscn/graph'
 
 The project's prefixes (nscn:, city:, lab:, case:, schema:, skos:, dcterms: ...) are
-predeclared.
+predeclared. Example queries are in the repository's queries/ folder (the examples above run
+from the repository's folder).
 
 STORE_HELP""",
     "serve": """examples:
@@ -118,7 +121,9 @@ def parser() -> argparse.ArgumentParser:
         "--format",
         choices=FORMAT_NAMES,
         default=TABLE,
-        help="result format (default: a table for people; Turtle for graphs)",
+        help="result format: table (the default: a text table for people, Turtle for "
+        "CONSTRUCT/DESCRIBE); json, xml, csv, tsv for SELECT/ASK; turtle, json-ld, n-triples, "
+        "rdf-xml for CONSTRUCT/DESCRIBE",
     )
     add_flags(p, "query")
 
@@ -153,10 +158,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_VIOLATIONS
     except NscnError as exc:
+        if getattr(args, "format", None) == "json" and args.command == "validate":
+            print(json.dumps({"conforms": None, "error": _problem(exc)}, ensure_ascii=False))
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         return EXIT_ERROR
+
+
+def _problem(error: NscnError) -> dict[str, object]:
+    """An error as JSON for ``--format json``: its title, message, and where (file, line,
+    column) as far as known."""
+    body: dict[str, object] = {"title": error.title, "detail": error.detail}
+    for key in ("file", "line", "column"):
+        value = getattr(error, key)
+        if value is not None:
+            body[key] = value
+    return body
 
 
 def _root() -> Path:
@@ -241,7 +259,10 @@ def cmd_query(args: argparse.Namespace) -> int:
         timeout=config["STORE_TIMEOUT"],
     )
     result = store.query(text, base_iri=config["BASE"])
-    sys.stdout.buffer.write(write_result(result, args.format))
+    output = write_result(result, args.format)
+    if not output.endswith(b"\n"):
+        output += b"\n"  # a shell prompt after the output starts on its own line
+    sys.stdout.buffer.write(output)
     sys.stdout.flush()
     return EXIT_OK
 

@@ -1,12 +1,12 @@
-"""Validation in a child process with a time limit."""
+"""Parsing and validation in a child process with a time limit."""
 
 from __future__ import annotations
 
 import pytest
 
-from nscn_graph import paths
-from nscn_graph.errors import ValidationTimeout
-from nscn_graph.graph.bounded import validate_triples
+from nscn_graph import formats, paths
+from nscn_graph.errors import PayloadTooLarge, RdfSyntaxError, ValidationTimeout
+from nscn_graph.graph.bounded import validate_document, validate_triples
 from nscn_graph.graph.load import parse_file
 
 INVALID = paths.ROOT / "tests" / "shapes" / "S01-invalid-01.ttl"
@@ -26,3 +26,35 @@ def test_overrunning_the_time_limit_is_a_timeout():
     with pytest.raises(ValidationTimeout) as caught:
         validate_triples(parse_file(INVALID), shapes=paths.shapes_file(), name="x", timeout=0.001)
     assert caught.value.status == 503 and caught.value.headers["Retry-After"]
+
+
+def _validate(data: bytes, fmt=formats.TURTLE, name="doc.ttl", **kw):
+    return validate_document(
+        data, fmt=fmt, shapes=paths.shapes_file(), name=name, timeout=60, **kw
+    )
+
+
+def test_the_child_reports_syntax_errors_with_line_and_column():
+    with pytest.raises(RdfSyntaxError) as caught:
+        _validate(b"@prefix x: <http://x/> .\nx:a x:b .\n")
+    assert (caught.value.line, caught.value.column, caught.value.file) == (2, 9, "doc.ttl")
+
+
+def test_the_child_counts_the_triples():
+    with pytest.raises(PayloadTooLarge) as caught:
+        _validate(INVALID.read_bytes(), max_triples=3)
+    assert "at most 3" in caught.value.detail
+
+
+def test_the_context_files_are_validated_with_the_document():
+    data = paths.ROOT / "data" / "cities.ttl"
+    context = [(f"data/{p.name}", p) for p in paths.data_files()]
+    together = _validate(data.read_bytes(), context=context)
+    assert together.conforms is True
+    assert "data/cities.ttl" in together.report["context"]["files"]
+    # a document named as a published file stands in for it
+    edited = _validate(data.read_bytes(), name="cities.ttl", context=context)
+    assert edited.conforms is True
+    assert "data/cities.ttl" not in edited.report["context"]["files"]
+    alone = _validate(data.read_bytes())
+    assert alone.conforms is False

@@ -262,3 +262,154 @@ def test_landing_example_opens_in_the_query_editor(visit, live_server):
     table.first.wait_for(state="visible", timeout=20_000)
     visit.page.get_by_text("Aarhus").first.wait_for(timeout=20_000)
     visit.assert_clean()
+
+
+def _editor(visit, live_server):
+    probe = requests.get(live_server + "/sparql", headers={"Accept": "text/html"}, timeout=10)
+    assert probe.status_code == 200
+    visit.open("/sparql")
+    visit.page.wait_for_function("() => window.nscnYasgui && window.nscnYasgui.getTab()")
+
+
+CHECK_SYNTAX = """(query) => {
+  const yasqe = window.nscnYasgui.getTab().getYasqe();
+  yasqe.setValue(query);
+  yasqe.checkSyntax();
+  const marks = [];
+  for (let line = 0; line < yasqe.lineCount(); line++) {
+    const mark = (yasqe.lineInfo(line).gutterMarkers || {}).gutterErrorBar;
+    if (!mark) continue;
+    mark.onmouseover();  // the warning's tooltip, as when hovering over it
+    marks.push(mark.querySelector(".yasqe_tooltip").textContent);
+  }
+  return {valid: yasqe.queryValid, marks: marks};
+}"""
+
+
+def test_query_editor_knows_the_predeclared_prefixes(visit, live_server):
+    _editor(visit, live_server)
+    page = visit.page
+    query = "SELECT ?lab WHERE {\n  ?lab a nscn:LivingLab ; nscn:city city:aarhus ;\n"
+    query += "    rdfs:label ?name .\n}"
+    checked = page.evaluate(CHECK_SYNTAX, query)
+    assert checked == {"valid": True, "marks": []}
+    # a prefix the endpoint does not know is still an error in the editor
+    unknown = page.evaluate(CHECK_SYNTAX, "SELECT * WHERE { ?s foo:bar ?o }")
+    assert unknown["valid"] is False
+    assert any("foo" in mark and "not defined" in mark for mark in unknown["marks"])
+    # ... and the query without PREFIX lines runs
+    page.evaluate(CHECK_SYNTAX, query)
+    page.evaluate("() => window.nscnYasgui.getTab().query()")
+    page.locator("#yasgui table").first.wait_for(state="visible", timeout=20_000)
+    page.get_by_text("aarhus-city-lab").first.wait_for(timeout=20_000)
+    visit.assert_clean()
+
+
+def test_query_editor_shows_the_error_with_line_and_column(visit, live_server):
+    _editor(visit, live_server)
+    page = visit.page
+    query = "SELECT * WHERE {\n  ?s ?p\n}"
+    problem = requests.post(live_server + "/sparql", data={"query": query}, timeout=10).json()
+    page.evaluate(CHECK_SYNTAX, query)
+    page.evaluate("() => window.nscnYasgui.getTab().query().catch(() => null)")
+    box = page.locator("#yasgui .query-error")
+    box.wait_for(state="visible", timeout=20_000)
+    text = box.inner_text()
+    assert "Malformed query (400)" in text
+    assert f"Line {problem['line']}, column {problem['column']}" in text
+    assert problem["line"] == 3 and problem["detail"] in text
+    assert '"type"' not in text and "{" not in text.split("\n")[0]
+    detail = box.locator(".query-error-detail")
+    assert detail.is_visible()
+    width = page.evaluate("() => document.querySelector('#yasgui .query-error').scrollWidth")
+    assert width <= box.bounding_box()["width"] + 1  # the message wraps, nothing is cut off
+    assert page.locator(".CodeMirror .query-error-line").count() == 1
+    # the browser itself reports the failed request (400); the page adds no error of its own
+    assert all("status of 400" in error for error in visit.errors), visit.errors
+    assert visit.offsite == []
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/doc/city/aarhus",
+        "/doc/country/finland",
+        "/doc/lab/aarhus-city-lab",
+        "/doc/case/nordic-urban-living-labs",
+        "/doc/theme/mobility",
+        "/doc/organisation/nordic-smart-city-network",
+        "/ontology",
+        "/shapes",
+        "/sparql",
+        "/dumps/",
+        "/validate",
+        "/catalog",
+        "/dataset",
+        "/.well-known/void",
+    ],
+)
+def test_every_page_has_the_navigation_and_an_icon(visit, path):
+    visit.open(path)
+    page = visit.page
+    page.wait_for_load_state("networkidle")
+    nav = page.locator('nav.site[aria-label="Site"] a')
+    assert nav.all_inner_texts() == ["Home", "Browse", "Query", "Data", "Validate"]
+    for i in range(nav.count()):
+        assert nav.nth(i).is_visible()
+    # The icon the browser asks for by itself (Playwright lets requests for a path ending in
+    # /favicon.ico bypass its routing, so the page fetches it with a query string).
+    icon = page.evaluate(
+        "() => fetch('/favicon.ico?from-the-page')"
+        ".then((r) => [r.status, r.headers.get('content-type')])"
+    )
+    assert icon == [200, "image/vnd.microsoft.icon"]
+    visit.assert_clean()
+
+
+def test_the_navigation_takes_a_reader_to_the_validator(visit):
+    visit.open("/doc/city/oslo")
+    visit.page.locator("nav.site a", has_text="Validate").click()
+    visit.page.wait_for_url("**/validate")
+    assert visit.page.locator("h1").inner_text() == "Validate RDF against the shapes"
+    visit.assert_clean()
+
+
+def test_validation_form_and_report_fit_the_page_column(visit):
+    visit.page.set_viewport_size({"width": 700, "height": 900})  # a narrow window
+    visit.open("/validate")
+    page = visit.page
+    cases = (Path(__file__).parent.parent / "data" / "cases.ttl").read_text(encoding="utf-8")
+    pasted = cases.replace("<https://w3id.org/nscn/id/theme/>", "<https://w3id.org/nscn/id/thme/>")
+    page.locator("#data").fill(pasted)
+    page.locator("#alone").check()
+    page.locator("form.validate button[type=submit]").click()
+    page.locator("table.report").wait_for(state="visible", timeout=60_000)
+    column = page.locator("main").bounding_box()
+    for selector in ("table.report", "#data", "form.validate"):
+        box = page.locator(selector).bounding_box()
+        assert box["x"] >= column["x"] - 1, selector
+        assert box["x"] + box["width"] <= column["x"] + column["width"] + 1, selector
+    overflow = page.evaluate(
+        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0
+    assert page.locator("#data").input_value() == pasted  # the pasted text is kept
+    assert page.locator("#alone").is_checked()
+    assert page.locator("table.report tbody tr").count() >= 1
+    visit.assert_clean()
+
+
+def test_validation_error_keeps_the_pasted_text(visit):
+    visit.open("/validate")
+    page = visit.page
+    pasted = "@prefix x: <http://x/> .\nx:a x:b .\n"
+    page.locator("#data").fill(pasted)
+    with page.expect_navigation():
+        page.locator("form.validate button[type=submit]").click()
+    assert "RDF syntax error" in page.locator("section.problem").inner_text()
+    assert "At line 2, column 9" in page.locator("section.problem").inner_text()
+    assert page.locator("#data").input_value() == pasted
+    # the browser reports the 400 of the page itself; the page adds no error of its own
+    assert all("status of 400" in error for error in visit.errors), visit.errors
+    assert visit.offsite == []

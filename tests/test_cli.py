@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import gzip
 import json
+import shlex
 import shutil
 from pathlib import Path
 
 import pytest
 import rdflib
+from conftest import run_cli
 from rdflib import RDF, RDFS, XSD, Literal, Namespace
 from rdflib.compare import isomorphic
 
@@ -265,3 +267,71 @@ def test_serve_with_no_workers_or_threads_is_a_usage_error(cli, option):
     assert result.code == 2
     assert "at least 1" in result.err
     assert "Traceback" not in result.err
+
+
+def _help_examples(command: str) -> list[str]:
+    """The example command lines of ``nscn-graph COMMAND --help`` (joining ``\\`` lines)."""
+    from nscn_graph.cli import parser
+
+    sub = parser()._subparsers._group_actions[0].choices[command]  # type: ignore[union-attr]
+    text = sub.format_help().replace("\\\n", " ")
+    start = f"  nscn-graph {command}"
+    return [line.strip() for line in text.splitlines() if line.startswith(start)]
+
+
+QUERY_EXAMPLES = _help_examples("query")
+
+
+@pytest.fixture(scope="module")
+def example_folder(tmp_path_factory):
+    """A folder to run the examples in, as from the repository's: its queries/, and the
+    persistent store the examples name (``nscn-graph build --store-dir dist/store``)."""
+    folder = tmp_path_factory.mktemp("examples")
+    (folder / "queries").symlink_to(paths.ROOT / "queries")
+    built = run_cli("build", "--out", "dist", "--store-dir", "dist/store", cwd=folder)
+    assert built.code == 0, built.err
+    return folder
+
+
+def test_the_query_help_has_examples_of_files_that_exist():
+    files = [word[1:] for line in QUERY_EXAMPLES for word in shlex.split(line) if word[0] == "@"]
+    assert files
+    for name in files:
+        assert (paths.ROOT / name).is_file(), name
+
+
+@pytest.mark.parametrize("example", QUERY_EXAMPLES)
+def test_every_query_example_in_the_help_runs(example, example_folder, tmp_path):
+    words = shlex.split(example)[1:]
+    running = None
+    if any(w.startswith("sparql+http://127.0.0.1:7878") for w in words):
+        from storeservers import oxigraph_command, start_oxigraph
+
+        if oxigraph_command() is None:
+            pytest.skip("the oxigraph command is not installed (pip install oxigraph)")
+        running = start_oxigraph(tmp_path / "oxigraph")
+    try:
+        if running is not None:
+            netloc = running.base_url.split("//", 1)[1]
+            words = [w.replace("127.0.0.1:7878", netloc) for w in words]
+            loaded = run_cli("load", "--store", running.spec, cwd=example_folder)
+            assert loaded.code == 0, loaded.err
+        result = run_cli(*words, cwd=example_folder)
+    finally:
+        if running is not None:
+            running.stop()
+    assert result.code == 0, result.err
+    assert result.out.strip() and result.out.endswith("\n")
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "xml", "csv", "tsv"])
+def test_query_output_ends_with_a_newline(cli, fmt):
+    result = cli("query", "ASK { city:oslo ?p ?o }", "--format", fmt)
+    assert result.code == 0 and result.out.endswith("\n") and not result.out.endswith("\n\n")
+
+
+def test_query_help_lists_the_formats(cli):
+    result = cli("query", "--help")
+    assert "table (the default" in " ".join(result.out.split())
+    for name in ("table", "json", "csv", "turtle"):
+        assert name in result.out

@@ -61,7 +61,7 @@ def test_alias_answers_301_to_the_canonical_iri(client, path, location):
         "/id/city/nowhere",
         "/id/city",
         "/id/city/aarhus/more",
-        "/id/City/Aarhus",
+        "/id/City/Nowhere",
         "/id/city/aarhus.ttl",
         "/doc/city/nowhere",
         "/doc/city/nowhere.ttl",
@@ -239,3 +239,81 @@ def test_documents_can_be_revalidated(client, suffix):
     assert again.status_code == 304 and again.data == b""
     other = client.get("/doc/city/aarhus.nt", headers={"If-None-Match": etag})
     assert other.status_code == 200
+
+
+#: Lenient paths (DESIGN.md, "Lenient paths, one canonical IRI"): path -> the 301's Location.
+LENIENT = {
+    "/id/city/oslo/": "/id/city/oslo",
+    "/id/city/Oslo": "/id/city/oslo",
+    "/id/city/TROMSO": "/id/city/tromso",
+    "/id/city/tromsø": "/id/city/tromso",
+    "/id/city/Tromsø": "/id/city/tromso",
+    "/id/city/TROMSØ/": "/id/city/tromso",
+    "/id/city/k%C3%B8benhavn": "/id/city/copenhagen",  # folds to an alias: its canonical IRI
+    "/id/city/Reykjav%C3%ADk": "/id/city/reykjavik",
+    "/id/City/Aarhus": "/id/city/aarhus",
+    "/id/city/oslo//": "/id/city/oslo",
+    "/id/theme/Mobility": "/id/theme/mobility",
+    "/doc/city/Oslo": "/doc/city/oslo",
+    "/doc/city/oslo/": "/doc/city/oslo",
+    "/doc/city/Tromsø.ttl": "/doc/city/tromso.ttl",
+    "/doc/city/oslo.TTL": "/doc/city/oslo.ttl",
+    "/doc/city/oslo.jsonld/": "/doc/city/oslo.jsonld",
+    "/doc/city/K%C3%B8benhavn.html": "/doc/city/copenhagen.html",
+}
+
+
+@pytest.mark.parametrize(("path", "location"), list(LENIENT.items()), ids=list(LENIENT))
+def test_lenient_paths_redirect_to_the_canonical_iri(client, path, location):
+    response = client.get(path, headers={"Accept": "text/turtle"})
+    assert response.status_code == 301
+    assert response.headers["Location"] == location
+    then = client.get(location, headers={"Accept": "text/turtle"})
+    if location.startswith("/id/"):
+        assert then.status_code == 303
+        assert then.headers["Location"] == location.replace("/id/", "/doc/", 1)
+    else:
+        assert then.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/id/city/Nowhere",
+        "/id/city/tromsø-x",
+        "/id/city/oslo.ttl/",
+        "/id/city/%2F%2Fevil.example",
+        "/id/city/http:%2F%2Fevil.example",
+        "/id/city/oslo%0d%0aSet-Cookie:x",
+        "/id/city/osl%C3%B8%20x",
+        "/doc/city/Oslo.exe",
+        "/doc/city/Nowhere.ttl",
+        "/doc/city/oslo.ttl.ttl",
+        "/id/%E2%80%AEcity/oslo",
+    ],
+)
+def test_lenient_paths_never_redirect_to_what_the_graph_does_not_know(client, path):
+    response = client.get(path, headers={"Accept": "application/json"})
+    assert response.status_code == 404
+    assert "Location" not in response.headers
+
+
+def test_every_lenient_redirect_is_a_path_on_this_server(client):
+    documents = client.application.extensions["nscn.linked"].documents
+    for path, location in LENIENT.items():
+        response = client.get(path)
+        assert response.headers["Location"] == location
+        key = location.split("/", 2)[2].split(".")[0]
+        assert documents.thing_iri(key) in documents.documents  # a known, canonical thing
+
+
+@pytest.mark.http
+@pytest.mark.parametrize("path", ["/id/city/Tromsø", "/id/city/k%C3%B8benhavn", "/doc/city/OSLO/"])
+def test_lenient_paths_over_http(live_server, path):
+    response = requests.get(live_server + path, headers={"Accept": "text/turtle"}, timeout=10)
+    assert response.status_code == 200
+    assert [r.status_code for r in response.history][0] == 301
+    assert response.url.startswith(live_server + "/doc/city/")
+    graph = rdflib.Graph().parse(data=response.text, format="turtle")
+    slug = response.url.rsplit("/", 1)[1]
+    assert (rdflib.URIRef(f"https://w3id.org/nscn/id/city/{slug}"), None, None) in graph

@@ -4,6 +4,7 @@ pre-filled prefixes and examples that return rows."""
 from __future__ import annotations
 
 import html
+import json
 import re
 
 import pytest
@@ -71,3 +72,20 @@ def test_examples_return_rows(client, example):
     else:
         rows = response.get_json(force=True)["results"]["bindings"]
         assert len(rows) >= 3
+
+
+def test_the_editor_is_told_the_predeclared_prefixes(client, page):
+    found = re.search(
+        r'<script id="sparql-editor-config" type="application/json">(.*?)</script>', page, re.S
+    )
+    assert found
+    config = json.loads(found.group(1))
+    assert config["prefixes"] == client.application.extensions["nscn"].prefixes
+    assert config["prefixes"]["nscn"] == "https://w3id.org/nscn/ontology#"
+    # a query using them with no PREFIX line is one the endpoint answers
+    response = client.post(
+        "/sparql",
+        data={"query": "ASK { ?lab a nscn:LivingLab ; nscn:city city:aarhus }"},
+        headers={"Accept": "application/sparql-results+json"},
+    )
+    assert response.get_json(force=True)["boolean"] is True

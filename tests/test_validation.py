@@ -3,8 +3,11 @@ nothing fetched from the document's links."""
 
 from __future__ import annotations
 
+import html
 import http.server
 import io
+import json
+import re
 import threading
 
 import pytest
@@ -33,9 +36,14 @@ def _document(path, media_type: str) -> bytes:
     return graph.serialize(format=FORMATS[media_type]).encode("utf-8")
 
 
-def _post(client, data: bytes, content_type: str = "text/turtle", accept="application/json"):
+def _post(
+    client, data: bytes, content_type: str = "text/turtle", accept="application/json", alone=True
+):
+    """POST ``data`` to /validate; the shape fixtures are small documents, checked ``alone``."""
     return client.post(
-        "/validate", data=data, headers={"Content-Type": content_type, "Accept": accept}
+        "/validate" + ("?alone=true" if alone else ""),
+        data=data,
+        headers={"Content-Type": content_type, "Accept": accept},
     )
 
 
@@ -203,14 +211,17 @@ def test_browser_form_paste_and_upload(client):
     assert page.status_code == 200 and "<form" in page.get_data(as_text=True)
     pasted = client.post(
         "/validate",
-        data={"data": INVALID.read_text(), "format": "auto"},
+        data={"data": INVALID.read_text(), "format": "auto", "alone": "true"},
         headers={"Accept": "text/html"},
     )
     assert pasted.status_code == 200 and pasted.mimetype == "text/html"
     assert "Does not conform" in pasted.get_data(as_text=True)
     uploaded = client.post(
         "/validate",
-        data={"file": (io.BytesIO(_document(VALID, "application/n-triples")), "city.nt")},
+        data={
+            "file": (io.BytesIO(_document(VALID, "application/n-triples")), "city.nt"),
+            "alone": "true",
+        },
         headers={"Accept": "text/html"},
         content_type="multipart/form-data",
     )
@@ -233,7 +244,7 @@ def test_an_empty_form_is_400(client):
 
 def test_validate_over_http(live_server):
     response = requests.post(
-        live_server + "/validate",
+        live_server + "/validate?alone=true",
         data=INVALID.read_bytes(),
         headers={"Content-Type": "text/turtle", "Accept": "application/json"},
         timeout=60,
@@ -275,7 +286,7 @@ def test_chunked_upload_over_the_limit_over_http(live_server):
 def test_uploaded_file_names_are_made_safe(client, filename, shown):
     response = client.post(
         "/validate",
-        data={"file": (io.BytesIO(VALID.read_bytes()), filename)},
+        data={"file": (io.BytesIO(VALID.read_bytes()), filename), "alone": "1"},
         headers={"Accept": "application/json"},
         content_type="multipart/form-data",
     )
@@ -309,3 +320,149 @@ def test_deeply_nested_jsonld_is_400_and_the_server_answers_on(client):
     assert response.mimetype == "application/problem+json"
     assert "too deeply" in response.get_json()["detail"]
     assert _post(client, VALID.read_bytes()).status_code == 200
+
+
+CITIES = paths.ROOT / "data" / "cities.ttl"
+
+
+def test_a_data_file_is_validated_with_the_published_data(client):
+    report = _post(client, CITIES.read_bytes(), alone=False).get_json()
+    assert report["conforms"] is True and report["results"] == []
+    assert "data/countries.ttl" in report["context"]["files"]
+    assert report["document"]["triples"] > 500
+    assert report["triples"] > report["document"]["triples"]
+
+
+def test_alone_validates_the_document_on_its_own(client):
+    report = _post(client, CITIES.read_bytes(), alone=True).get_json()
+    assert report["conforms"] is False
+    assert len([r for r in report["results"] if r["severity"] == "Violation"]) >= 10
+    assert report["context"] == {"files": [], "triples": 0}
+
+
+@pytest.mark.parametrize("flag, alone", [("true", True), ("1", True), ("false", False)])
+def test_alone_as_a_query_parameter(client, flag, alone):
+    response = client.post(
+        f"/validate?alone={flag}",
+        data=CITIES.read_bytes(),
+        headers={"Content-Type": "text/turtle", "Accept": "application/json"},
+    )
+    assert response.get_json()["conforms"] is (not alone)
+
+
+def test_alone_takes_only_true_or_false(client):
+    response = client.post(
+        "/validate?alone=maybe",
+        data=CITIES.read_bytes(),
+        headers={"Content-Type": "text/turtle", "Accept": "application/json"},
+    )
+    assert response.status_code == 400 and "alone=" in response.get_json()["detail"]
+
+
+def test_a_change_is_checked_against_what_links_to_it(client):
+    """The document retypes Aarhus: the published cases in Aarhus now point at no city."""
+    report = _post(client, INVALID.read_bytes(), alone=False).get_json()
+    shapes = {r["shape"] for r in report["results"]}
+    assert SHAPE in shapes and len(shapes) > 1
+    files = {f for r in report["results"] for f in r["files"]}
+    assert "request body" in files and any(f.startswith("data/") for f in files)
+    text = json.dumps(report)
+    assert str(paths.ROOT) not in text  # no path of the server's own in the report
+
+
+def test_an_uploaded_data_file_stands_in_for_the_published_one(client):
+    response = client.post(
+        "/validate",
+        data={"file": (io.BytesIO(CITIES.read_bytes()), "cities.ttl")},
+        headers={"Accept": "application/json"},
+        content_type="multipart/form-data",
+    )
+    report = response.get_json()
+    assert report["conforms"] is True
+    assert "data/cities.ttl" not in report["context"]["files"]
+    assert "data/countries.ttl" in report["context"]["files"]
+
+
+def test_the_form_keeps_the_pasted_text_on_the_report_page(client):
+    pasted = INVALID.read_text()
+    response = client.post(
+        "/validate", data={"data": pasted, "alone": "true"}, headers={"Accept": "text/html"}
+    )
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Does not conform" in body
+    assert _textarea(body) == pasted
+    assert re.search(r'<input id="alone" name="alone" type="checkbox" value="true" checked>', body)
+
+
+def test_the_form_keeps_the_pasted_text_on_an_error(client):
+    pasted = "@prefix x: <http://x/> .\nx:a x:b .\n<script>alert(1)</script>\n"
+    response = client.post("/validate", data={"data": pasted}, headers={"Accept": "text/html"})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 400 and response.mimetype == "text/html"
+    assert "RDF syntax error" in body and "At line 2, column 9 of pasted data" in body
+    assert _textarea(body) == pasted
+    assert "<script>alert(1)</script>" not in body
+
+
+def _textarea(body: str) -> str:
+    found = re.search(r'<textarea id="data"[^>]*>(.*?)</textarea>', body, re.S)
+    assert found
+    return html.unescape(found.group(1))
+
+
+def _nested_rdfxml(depth: int) -> bytes:
+    """RDF/XML nested ``depth`` levels deep: pyoxigraph parses it in super-linear time."""
+    return (
+        '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:p="http://a/">'
+        '<rdf:Description rdf:about="http://a/s">'
+        + "<p:x><rdf:Description>" * depth
+        + "</rdf:Description></p:x>" * depth
+        + "</rdf:Description></rdf:RDF>"
+    ).encode()
+
+
+def test_parsing_is_bounded_by_the_validation_time_limit(client):
+    """Issue 12: deeply nested RDF/XML took 21 s to parse in the web thread, before any limit
+    (this one, 1.4 MB, takes 5 to 16 s to parse here)."""
+    bounded = create_app({"TESTING": True, "VALIDATE_TIMEOUT": 1}).test_client()
+    response = _post(bounded, _nested_rdfxml(30_000), "application/rdf+xml")
+    assert response.status_code == 503
+    assert "within 1 seconds" in response.get_json()["detail"]
+    assert response.headers["Retry-After"]
+    assert _post(client, VALID.read_bytes()).status_code == 200
+
+
+def test_parsing_waits_behind_the_concurrency_gate():
+    client = create_app({"TESTING": True, "VALIDATE_CONCURRENCY": 0}).test_client()
+    response = _post(client, b"@prefix x: <http://x/> .\nx:a x:b .\n")
+    assert response.status_code == 503  # not parsed in the web thread (that was a 400)
+
+
+def test_the_web_process_parses_no_posted_document(client, monkeypatch):
+    from nscn_graph.graph import load
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a posted document was parsed in the web process")
+
+    monkeypatch.setattr(load, "parse_bytes", refuse)
+    report = _post(client, _document(VALID, "application/rdf+xml"), "application/rdf+xml")
+    assert report.status_code == 200 and report.get_json()["conforms"] is True
+
+
+def test_published_data_over_http(live_server):
+    response = requests.post(
+        live_server + "/validate",
+        data=CITIES.read_bytes(),
+        headers={"Content-Type": "text/turtle", "Accept": "application/json"},
+        timeout=120,
+    )
+    assert response.status_code == 200 and response.json()["conforms"] is True
+
+
+def test_the_form_keeps_the_pasted_text_when_the_format_is_refused(client):
+    pasted = "<http://a/s> <http://a/p> <http://a/o> ."
+    response = client.post(
+        "/validate", data={"data": pasted, "format": "csv"}, headers={"Accept": "text/html"}
+    )
+    assert response.status_code == 415
+    assert _textarea(response.get_data(as_text=True)) == pasted

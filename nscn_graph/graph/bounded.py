@@ -1,10 +1,15 @@
-"""SHACL validation bounded in time: pySHACL runs in a child process that is killed when it
-overruns its time limit (pySHACL itself has no timeout).
+"""SHACL validation of a document, bounded in time: parsing and pySHACL both run in a child
+process that is killed when it overruns its time limit (neither the RDF parsers nor pySHACL
+have a timeout, and parsing alone can cost super-linear time: deeply nested RDF/XML).
 
-The child receives the triples as N-Triples on its standard input (already parsed and checked
-by the parent, so it reads no remote context) and validates them against the project's shapes
-with no inference and no ``owl:imports``: it loads nothing from a URL. It answers with the
-report as JSON on its standard output.
+The child receives the document's bytes on its standard input and the job (format, base,
+limits, the context files) as one JSON argument. It parses the document (with the checks of
+:func:`nscn_graph.graph.load.parse_bytes`: no remote context is read, entity bombs and deep JSON
+are refused), adds the context, the published data files (left out: the triples about the
+subjects the document describes, as ``nscn-graph validate FILE`` does), and validates with no
+inference and no ``owl:imports``: it loads nothing from a URL. It answers on its standard output
+with the report as JSON, or with the error that stopped it (a syntax error with its line and
+column, a document over the triple limit), which the parent raises as the same typed error.
 """
 
 from __future__ import annotations
@@ -13,14 +18,26 @@ import argparse
 import json
 import subprocess
 import sys
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
 
-from nscn_graph.errors import NscnError, ValidationTimeout
+from nscn_graph import formats
+from nscn_graph.errors import (
+    InputError,
+    NscnError,
+    PayloadTooLarge,
+    RdfSyntaxError,
+    ValidationTimeout,
+)
+from nscn_graph.namespaces import DEFAULT_BASE
+
+#: The errors the child may report, by name: the parent raises the same class.
+ERRORS: dict[str, type[NscnError]] = {
+    cls.__name__: cls for cls in (RdfSyntaxError, InputError, PayloadTooLarge)
+}
 
 
 @dataclass(frozen=True)
@@ -33,55 +50,120 @@ class Outcome:
     text: str  #: the report for people
 
 
-def validate_triples(
-    triples: Sequence[ox.Triple], *, shapes: Path, name: str, timeout: float
+def validate_document(
+    data: bytes,
+    *,
+    fmt: formats.Format,
+    shapes: Path,
+    name: str,
+    timeout: float,
+    base: str = DEFAULT_BASE,
+    max_triples: int | None = None,
+    context: Sequence[tuple[str, Path]] = (),
 ) -> Outcome:
-    """Validate ``triples`` against ``shapes`` in a child process, within ``timeout`` seconds."""
-    data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
-    command = [
-        sys.executable,
-        "-m",
-        "nscn_graph.graph.bounded",
-        f"--shapes={shapes}",
-        f"--name={name}",
-    ]
+    """Parse ``data`` (in ``fmt``) and validate it against ``shapes``, together with the
+    ``context`` files (``(name shown, path)``; none: the document alone), in a child process
+    that is killed after ``timeout`` seconds (:class:`ValidationTimeout`). Syntax errors are
+    :class:`RdfSyntaxError` with line and column; more than ``max_triples`` triples in the
+    document is :class:`PayloadTooLarge`."""
+    job = {
+        "format": fmt.name,
+        "base": base,
+        "name": name,
+        "shapes": str(shapes),
+        "max_triples": max_triples,
+        "context": [[shown, str(path)] for shown, path in context],
+    }
+    command = [sys.executable, "-m", "nscn_graph.graph.bounded", json.dumps(job)]
     try:
         done = subprocess.run(command, input=data, capture_output=True, timeout=timeout)
     except subprocess.TimeoutExpired:
         raise ValidationTimeout(
-            f"validation did not finish within {timeout:g} seconds; send a smaller document",
+            f"parsing and validation did not finish within {timeout:g} seconds; "
+            "send a smaller or less deeply nested document",
             headers={"Retry-After": "60"},
         ) from None
     if done.returncode != 0:
         raise NscnError("the validation process failed")
     body = json.loads(done.stdout)
+    if "error" in body:
+        error = body["error"]
+        cls = ERRORS.get(error.pop("kind"), NscnError)
+        raise cls(error.pop("detail"), **error)
     return Outcome(body["conforms"], body["report"], body["turtle"], body["text"])
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    from nscn_graph.graph.load import LoadedGraph
+def validate_triples(
+    triples: Sequence[ox.Triple], *, shapes: Path, name: str, timeout: float
+) -> Outcome:
+    """Validate already parsed ``triples`` alone (as :func:`validate_document`)."""
+    data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+    return validate_document(
+        data, fmt=formats.NTRIPLES, shapes=shapes, name=name, timeout=timeout
+    )
+
+
+def _run(job: dict, data: bytes) -> dict:
+    """The child's work: parse, add the context, validate; the report or the error."""
+    from nscn_graph.graph.load import LoadedGraph, add_context, key_of, parse_bytes
     from nscn_graph.graph.validate import validate_loaded
 
-    args = argparse.ArgumentParser(prog="python -m nscn_graph.graph.bounded")
-    args.add_argument("--shapes", type=Path, required=True)
-    args.add_argument("--name", default="document")
-    options = args.parse_args(argv)
-    data = sys.stdin.buffer.read()
+    name, base = job["name"], job["base"]
+    fmt = formats.by_name(job["format"], formats.RDF_FORMATS)
+    try:
+        triples = parse_bytes(data, fmt, base=base, name=name)
+    except RdfSyntaxError as error:
+        if "remote context" in error.detail:
+            error.detail = "remote JSON-LD contexts are never fetched: embed the context"
+        raise
+    most = job["max_triples"]
+    if most is not None and len(triples) > most:
+        raise PayloadTooLarge(
+            f"the document holds {len(triples)} triples; /validate checks at most {most}"
+        )
     store = ox.Store()
-    subjects: dict[str, set[str]] = defaultdict(set)
-    quads = list(ox.parse(data, format=ox.RdfFormat.N_TRIPLES))
-    store.bulk_extend(quads)
-    for quad in quads:
-        subject = quad.subject
-        subjects[subject.value if hasattr(subject, "value") else str(subject)].add(options.name)
-    loaded = LoadedGraph([Path(options.name)], store, dict(subjects))
-    report = validate_loaded(loaded, shapes=options.shapes)
-    body = {
+    store.bulk_extend(ox.Quad(*t) for t in triples)
+    subjects: dict[str, set[str]] = {}
+    for triple in triples:
+        subjects.setdefault(key_of(triple.subject), set()).add(name)
+    loaded = LoadedGraph([Path(name)], store, subjects)
+    document_triples = len(store)
+    # an uploaded file named as a published one (an edited cities.ttl) stands in for it
+    context = [
+        (shown, Path(path)) for shown, path in job["context"] if Path(shown).name != Path(name).name
+    ]
+    add_context(loaded, context, base=base)
+    texts = {name: data.decode("utf-8", "replace")}  # to name the lines of the results
+    for shown, path in context:
+        texts[shown] = path.read_text(encoding="utf-8", errors="replace")
+    report = validate_loaded(loaded, shapes=Path(job["shapes"]), texts=texts)
+    summary = json.loads(report.to_json())
+    summary["document"] = {"name": name, "triples": document_triples}
+    summary["context"] = {
+        "files": [shown for shown, _ in context],
+        "triples": len(store) - document_triples,
+    }
+    return {
         "conforms": report.conforms,
-        "report": json.loads(report.to_json()),
+        "report": summary,
         "turtle": report.graph.serialize(format="turtle") if report.graph is not None else "",
         "text": report.to_text(),
     }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = argparse.ArgumentParser(prog="python -m nscn_graph.graph.bounded")
+    args.add_argument("job", help="the job, as JSON (see validate_document)")
+    job = json.loads(args.parse_args(argv).job)
+    data = sys.stdin.buffer.read()
+    try:
+        body = _run(job, data)
+    except tuple(ERRORS.values()) as error:
+        problem = {"kind": type(error).__name__, "detail": error.detail}
+        for key in ("file", "line", "column"):
+            if getattr(error, key) is not None:
+                problem[key] = getattr(error, key)
+        body = {"error": problem}
     sys.stdout.write(json.dumps(body))
     return 0
 

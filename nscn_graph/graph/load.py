@@ -225,13 +225,26 @@ def load_in_context(
     names = {p.name for p in files}
     given = {p.resolve() for p in files}
     rest = [p for p in context if p.name not in names and p.resolve() not in given]
+    add_context(loaded, [(str(p), p) for p in rest], base=base)
+    return loaded
+
+
+def add_context(
+    loaded: LoadedGraph, context: Sequence[tuple[str, Path]], *, base: str = DEFAULT_BASE
+) -> None:
+    """Add the triples of the ``context`` files (``(name shown in reports, path)``) to
+    ``loaded``, except those whose subject ``loaded`` already describes."""
     described = set(loaded.subject_files)
-    for path in rest:
+    for shown, path in context:
         for triple in parse_file(path, base=base):
             subject = _key(triple.subject)
             if subject in described:
                 continue
             loaded.store.add(ox.Quad(*triple))
-            loaded.subject_files.setdefault(subject, set()).add(str(path))
-    loaded.files = [*files, *rest]
-    return loaded
+            loaded.subject_files.setdefault(subject, set()).add(shown)
+    loaded.files = [*loaded.files, *(Path(shown) for shown, _ in context)]
+
+
+def key_of(term: ox.NamedNode | ox.BlankNode | ox.Triple) -> str:
+    """The key :attr:`LoadedGraph.subject_files` uses for a subject."""
+    return _key(term)

@@ -30,6 +30,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         descriptions,
         dumps,
         errors,
+        favicon,
         health,
         linkeddata,
         negotiation,
@@ -47,6 +48,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     cors.init_app(app)  # CORS on every answer, preflight on every path
     for blueprint in (health.bp, context.bp):
         app.register_blueprint(blueprint)
-    for feature in (sparql, dumps, descriptions, validation, linkeddata, pages, vocab):
+    for feature in (sparql, dumps, descriptions, validation, linkeddata, pages, vocab, favicon):
         feature.init_app(app)
     return app

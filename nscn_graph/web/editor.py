@@ -76,3 +76,16 @@ EXAMPLES: tuple[Example, ...] = (
 def prologue(prefixes: dict[str, str]) -> str:
     """``PREFIX`` lines for the editor."""
     return "".join(f"PREFIX {p}: <{prefixes[p]}>\n" for p in EDITOR_PREFIXES if p in prefixes)
+
+
+def config(endpoint: str, prefixes: dict[str, str], query: str | None = None) -> dict:
+    """What ``static/sparql-editor.js`` reads: the endpoint, the prologue, the examples, the
+    prefixes the endpoint predeclares (so the editor does not mark them as undeclared) and the
+    query to run at once, if any."""
+    return {
+        "endpoint": endpoint,
+        "prologue": prologue(prefixes),
+        "examples": [{"name": e.name, "query": e.query} for e in EXAMPLES],
+        "prefixes": dict(prefixes),
+        "query": query,
+    }

@@ -28,6 +28,7 @@ from nscn_graph import formats, paths
 from nscn_graph.errors import NotFound, StoreUnavailable
 from nscn_graph.graph.serialize import serialize
 from nscn_graph.publish.documents import KEY, Document, Documents, StoreDocuments, index
+from nscn_graph.slugs import fold
 
 from .negotiation import alternates, negotiate
 from .state import published
@@ -117,8 +118,11 @@ def _unknown(iri: str | None = None) -> NotFound:
 def thing(key: str) -> Response:
     """The thing itself is not a document: 303 to the document about it (Cool URIs §4.3)."""
     documents = linked().documents
-    if not KEY.fullmatch(key):
-        raise _unknown()
+    if not KEY.fullmatch(key) or not _known(documents, key):
+        canonical = _lenient(documents, key)
+        if canonical is None:
+            raise _unknown() if not KEY.fullmatch(key) else _unknown(documents.thing_iri(key))
+        return redirect(local_path(documents.thing_iri(canonical), documents.base), 301)
     iri = documents.thing_iri(key)
     if iri in documents.aliases:
         return redirect(local_path(documents.aliases[iri], documents.base), 301)
@@ -136,8 +140,12 @@ def document(name: str) -> Response:
     state = linked()
     documents = state.documents
     match = _DOC.fullmatch(name)
-    if match is None:
-        raise _unknown()
+    if match is None or not _known(documents, match["key"]):
+        lenient = _lenient_document(documents, name)
+        if lenient is not None:
+            return redirect(local_path(documents.doc_iri(lenient), documents.base), 301)
+        if match is None:
+            raise _unknown()
     key, extension = match["key"], match["ext"]
     iri = documents.thing_iri(key)
     if iri in documents.aliases:
@@ -155,6 +163,50 @@ def document(name: str) -> Response:
     else:
         response = Response(state.rdf(found, fmt), content_type=fmt.content_type)
     return response  # its validator and 304s: nscn_graph.web.caching
+
+
+def _known(documents: Documents, key: str) -> bool:
+    """A thing with a document, or an alias of one."""
+    iri = documents.thing_iri(key)
+    return iri in documents.documents or iri in documents.aliases
+
+
+def _canonical(documents: Documents, key: str) -> str | None:
+    """The canonical ``type/slug`` of a path written leniently (DESIGN.md, "Lenient paths, one
+    canonical IRI"): another case, a trailing slash, a native spelling that folds to a slug
+    (``city/Tromsø`` → ``city/tromso``), an alias (``city/kobenhavn`` → ``city/copenhagen``).
+    Only a key the graph knows is ever returned, so a redirect built from it is a path on this
+    server (never an open redirect); anything else is ``None`` (404)."""
+    folded = "/".join(fold(part) for part in key.rstrip("/").split("/"))
+    if not KEY.fullmatch(folded) or not _known(documents, folded):
+        return None
+    iri = documents.thing_iri(folded)
+    if iri in documents.aliases:
+        return documents.key_of(documents.aliases[iri])
+    return folded
+
+
+def _lenient(documents: Documents, key: str) -> str | None:
+    """The key to redirect ``/id/KEY`` to, if it is not canonical (:func:`_canonical`)."""
+    canonical = _canonical(documents, key)
+    return canonical if canonical != key else None
+
+
+def _lenient_document(documents: Documents, name: str) -> str | None:
+    """The ``type/slug`` or ``type/slug.ext`` to redirect ``/doc/NAME`` to, if it is not
+    canonical (as :func:`_canonical`; the suffix case-folded, and only a document form's)."""
+    trimmed = name.rstrip("/")
+    stem, dot, extension = trimmed.rpartition(".")
+    if not dot or "/" in extension:
+        stem, extension = trimmed, ""
+    extension = extension.casefold()
+    if extension and extension not in {f.extension for f in formats.DOCUMENT_FORMATS}:
+        return None
+    canonical = _canonical(documents, stem)
+    if canonical is None:
+        return None
+    target = f"{canonical}.{extension}" if extension else canonical
+    return target if target != name else None
 
 
 def _page(document: Document) -> str:

@@ -194,5 +194,5 @@ def editor_page(query: str | None = None) -> str:
         query=query,
         prologue=editor.prologue(graph.prefixes),
         examples=editor.EXAMPLES,
-        examples_json=[{"name": e.name, "query": e.query} for e in editor.EXAMPLES],
+        config=editor.config(endpoint_url(), graph.prefixes, query),
     )

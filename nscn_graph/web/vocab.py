@@ -163,14 +163,15 @@ def ontology_html(published: Published) -> str:
         lambda m: f'href="{local_path(base + m[1], base)}"',
         text,
     )
-    home = (
-        '<p style="margin:0 0 1em"><a href="/">nscn-graph</a> · RDF: '
+    home = render_template("_nav.html", nav_path="/ontology") + (
+        '<p style="margin:0 0 1em">RDF: '
         + " · ".join(
             f'<a href="/ontology.{f.extension}">{f.label}</a>' for f in formats.RDF_FORMATS
         )
         + "</p>"
     )
-    text = text.replace("</head>", _alternate_links("ontology") + "</head>", 1)
+    nav_css = '<link rel="stylesheet" href="/static/nav.css">\n'
+    text = text.replace("</head>", _alternate_links("ontology") + nav_css + "</head>", 1)
     return re.sub(r"(<body[^>]*>)", lambda m: m[1] + home, text, count=1)
 
 
