@@ -38,10 +38,50 @@ class _Server(BaseApplication):
 
     def load(self):
         app = create_app(self.overrides)
+        if self.cfg.worker_class_str == "gthread":
+            app.wsgi_app = _body_errors_are_the_clients(app.wsgi_app)
         # What start-up prepared is shared with the forked workers copy-on-write; frozen, the
         # garbage collector never walks (and so never copies) it in a worker.
         gc.freeze()
         return app
+
+
+class _Input:
+    """``wsgi.input`` under gunicorn's threaded worker, which decodes a chunked body while the
+    app reads it: a malformed or truncated body is the client's error (werkzeug's
+    ``ClientDisconnected``, a 400 through the app's error handler), never a 500."""
+
+    def __init__(self, stream) -> None:
+        self._stream = stream
+
+    def _call(self, name: str, *args):
+        from gunicorn.http.errors import NoMoreData, ParseException
+        from werkzeug.exceptions import ClientDisconnected
+
+        try:
+            return getattr(self._stream, name)(*args)
+        except (ParseException, NoMoreData) as exc:
+            raise ClientDisconnected(f"The request body is malformed: {exc}") from None
+
+    def read(self, *args):
+        return self._call("read", *args)
+
+    def readline(self, *args):
+        return self._call("readline", *args)
+
+    def readlines(self, *args):
+        return self._call("readlines", *args)
+
+    def __iter__(self):
+        return iter(self.readline, b"")
+
+
+def _body_errors_are_the_clients(wsgi_app):
+    def wrapped(environ, start_response):
+        environ["wsgi.input"] = _Input(environ["wsgi.input"])
+        return wsgi_app(environ, start_response)
+
+    return wrapped
 
 
 def _configure_logging() -> None:
