@@ -40,20 +40,56 @@ def free_port() -> int:
 def command(server: str, port: int, workers: int, threads: int) -> list[str]:
     """The command line of each server under test, serving nscn-graph's own app."""
     if server == "nscn-graph":
-        return [str(BIN / "nscn-graph"), "serve", "--port", str(port),
-                "--workers", str(workers), "--threads", str(threads)]  # fmt: skip
+        return [
+            str(BIN / "nscn-graph"),
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--threads",
+            str(threads),
+        ]
     if server == "gthread":  # gunicorn's threaded worker, as `serve` ran it before
-        return [str(BIN / "gunicorn"), "-k", "gthread", "-w", str(workers), "--threads",
-                str(threads), "--preload", "--no-control-socket", "-b", f"127.0.0.1:{port}",
-                "nscn_graph.web:create_app()"]  # fmt: skip
+        return [
+            str(BIN / "gunicorn"),
+            "-k",
+            "gthread",
+            "-w",
+            str(workers),
+            "--threads",
+            str(threads),
+            "--preload",
+            "--no-control-socket",
+            "-b",
+            f"127.0.0.1:{port}",
+            "nscn_graph.web:create_app()",
+        ]
     if server == "granian":
-        return [str(BIN / "granian"), "--interface", "wsgi", "--factory", "--workers",
-                str(workers), "--blocking-threads", str(threads), "--port", str(port),
-                "--no-access-log", "nscn_graph.web:create_app"]  # fmt: skip
+        return [
+            str(BIN / "granian"),
+            "--interface",
+            "wsgi",
+            "--factory",
+            "--workers",
+            str(workers),
+            "--blocking-threads",
+            str(threads),
+            "--port",
+            str(port),
+            "--no-access-log",
+            "nscn_graph.web:create_app",
+        ]
     if server == "waitress":  # one process; its threads
-        return [str(BIN / "waitress-serve"), f"--port={port}", "--host=127.0.0.1",
-                f"--threads={workers * threads}", "--connection-limit=2000",
-                "--call", "nscn_graph.web:create_app"]  # fmt: skip
+        return [
+            str(BIN / "waitress-serve"),
+            f"--port={port}",
+            "--host=127.0.0.1",
+            f"--threads={workers * threads}",
+            "--connection-limit=2000",
+            "--call",
+            "nscn_graph.web:create_app",
+        ]
     raise SystemExit(f"unknown server {server}")
 
 
@@ -94,10 +130,13 @@ class Attack:
 
     def _run(self) -> None:
         slow_headers, silent, bodies = self.counts
-        header = (b"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: x\r\n"
-                  + b"X-Padding: " + b"a" * 10_000)  # fmt: skip
-        body_head = (b"POST /sparql HTTP/1.1\r\nHost: x\r\n"
-                     b"Content-Type: application/sparql-query\r\nContent-Length: 10000\r\n\r\n")
+        header = (
+            b"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: x\r\n" + b"X-Padding: " + b"a" * 10_000
+        )
+        body_head = (
+            b"POST /sparql HTTP/1.1\r\nHost: x\r\n"
+            b"Content-Type: application/sparql-query\r\nContent-Length: 10000\r\n\r\n"
+        )
         conns: list[tuple[socket.socket, bytes, int]] = []  # socket, what to send, sent
         for _ in range(slow_headers):
             if (sock := self._connect()) is not None:
@@ -150,8 +189,9 @@ def probe(base: str, timeout: float) -> tuple[bool, float, str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--server", default="nscn-graph",
-                        choices=("nscn-graph", "gthread", "granian", "waitress"))  # fmt: skip
+    parser.add_argument(
+        "--server", default="nscn-graph", choices=("nscn-graph", "gthread", "granian", "waitress")
+    )
     parser.add_argument("--url", help="probe a server that is already running instead")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
@@ -172,15 +212,18 @@ def main(argv: list[str] | None = None) -> int:
         env = {**os.environ, "NSCN_ACCESS_LOG": "off"}
         process = subprocess.Popen(
             command(args.server, port, args.workers, args.threads),
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
             start_new_session=True,
-        )  # fmt: skip
+        )
     try:
         wait_ready(base, process, 120)
         parsed = urllib.parse.urlsplit(base)
         results = []
-        with Attack(parsed.hostname, parsed.port, args.slow_headers, args.silent,
-                    args.slow_bodies) as attack:  # fmt: skip
+        with Attack(
+            parsed.hostname, parsed.port, args.slow_headers, args.silent, args.slow_bodies
+        ) as attack:
             time.sleep(2)  # let the connections open
             interval = args.seconds / max(1, args.probes)
             for _ in range(args.probes):
@@ -189,13 +232,16 @@ def main(argv: list[str] | None = None) -> int:
                 time.sleep(max(0.0, interval - (time.monotonic() - started)))
         answered = sum(ok for ok, _, _ in results)
         times = sorted(t for _, t, _ in results)
-        print(f"server {args.server}: {attack.opened} slow connections opened "
-              f"({args.slow_headers} slow headers, {args.silent} silent, {args.slow_bodies} "
-              f"slow bodies), {attack.closed_by_server} closed by the server")  # fmt: skip
-        print(f"probes answered correctly: {answered}/{len(results)}; "
-              f"latency median {times[len(times) // 2] * 1000:.0f} ms, "
-              f"max {times[-1] * 1000:.0f} ms; outcomes: "
-              + ", ".join(o for _, _, o in results))  # fmt: skip
+        print(
+            f"server {args.server}: {attack.opened} slow connections opened "
+            f"({args.slow_headers} slow headers, {args.silent} silent, {args.slow_bodies} "
+            f"slow bodies), {attack.closed_by_server} closed by the server"
+        )
+        print(
+            f"probes answered correctly: {answered}/{len(results)}; "
+            f"latency median {times[len(times) // 2] * 1000:.0f} ms, "
+            f"max {times[-1] * 1000:.0f} ms; outcomes: " + ", ".join(o for _, _, o in results)
+        )
     finally:
         if process is not None and process.poll() is None:
             os.killpg(process.pid, signal.SIGTERM)

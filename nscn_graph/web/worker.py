@@ -134,6 +134,14 @@ class _Channel(HTTPChannel):
             )
         return result
 
+    def writable(self) -> bool:
+        # While an app thread answers, it sends what it writes itself (send_bytes=1): the loop
+        # need not watch the socket (the socket is always writable, so it would spin), unless
+        # the answer has outgrown its buffer and the thread waits for the loop to send some.
+        if self.requests and not (self.will_close or self.close_when_flushed):
+            return self.total_outbufs_len > self.adj.outbuf_high_watermark
+        return super().writable()
+
     def handle_read(self) -> None:
         super().handle_read()
         if self.half_closed and self.requests:  # see handle_close: the answer is on its way
@@ -231,6 +239,9 @@ class BufferedWorker(Worker):
             max_request_body_size=OPTIONS["max_body"],
             ident="nscn-graph",
             expose_tracebacks=False,
+            send_bytes=1,  # the app thread sends its answer itself (see _Channel.writable)
+            # the app sees every header, as under gunicorn (which proxy to trust is the app's)
+            clear_untrusted_proxy_headers=False,
         )
         socket_map: dict = {}
         dispatcher = ThreadedTaskDispatcher()

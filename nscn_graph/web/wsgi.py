@@ -98,6 +98,9 @@ def _configure_logging() -> None:
     root.handlers[:] = [handler]
     root.setLevel(logging.WARNING)
     logging.getLogger("nscn_graph").setLevel(logging.INFO)
+    # "Task queue depth is 1": a request waited for a free thread, which is what the threads
+    # are for; not a warning
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
 
 
 def options(config: Mapping[str, Any], *, host: str, port: int) -> dict[str, Any]:
