@@ -224,6 +224,27 @@ def stop(process: subprocess.Popen) -> None:
         process.kill()
 
 
+def ensure_data(work: Path, count: int) -> Path:
+    """The generated graph of ``count`` triples as N-Triples in ``work`` (made once)."""
+    data = work / f"graph-{count}.nt"
+    if not data.exists():
+        import pyoxigraph as ox
+
+        with data.open("wb") as out:
+            ox.serialize(generate(count), out, format=ox.RdfFormat.N_TRIPLES)
+    return data
+
+
+def count_observations(data: Path) -> int:
+    return sum(1 for line in data.open("rb") if b"/observation/o" in line[:60]) // 7
+
+
+def read_triples(data: Path):
+    import pyoxigraph as ox
+
+    return (q.triple for q in ox.parse(path=str(data), format=ox.RdfFormat.N_TRIPLES))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--triples", type=int, default=1_000_000)
@@ -240,18 +261,11 @@ def main() -> None:
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
-    data = args.work / f"graph-{args.triples}.nt"
-    if not data.exists():
-        import pyoxigraph as ox
-
-        with data.open("wb") as out:
-            ox.serialize(generate(args.triples), out, format=ox.RdfFormat.N_TRIPLES)
-    observations = sum(1 for line in data.open("rb") if b"/observation/o" in line[:60]) // 7
+    data = ensure_data(args.work, args.triples)
+    observations = count_observations(data)
 
     def triples():
-        import pyoxigraph as ox
-
-        return (q.triple for q in ox.parse(path=str(data), format=ox.RdfFormat.N_TRIPLES))
+        return read_triples(data)
 
     results = {}
     for config in args.configs.split(","):
