@@ -150,6 +150,25 @@ def test_a_request_that_does_not_arrive_in_time_is_408(strict_server, sent):
     _probe(strict_server)
 
 
+def test_a_kept_alive_connection_in_use_outlives_the_head_deadline(strict_server):
+    # requests one after another on one connection, each 0.6 s after the previous answer, for
+    # longer than HEADER_TIMEOUT (1 s): the deadline counts from the end of the previous
+    # answer, so the connection stays open
+    request = b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n"
+    with socket.create_connection(_address(strict_server)) as sock, sock.makefile("rb") as reader:
+        sock.settimeout(PROBE_TIMEOUT)
+        for _ in range(5):
+            sock.sendall(request)
+            status = reader.readline()
+            assert status.startswith(b"HTTP/1.1 200"), status
+            length = 0
+            while (line := reader.readline()) not in (b"\r\n", b""):
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":")[1])
+            reader.read(length)
+            time.sleep(0.6)
+
+
 def test_a_silent_connection_is_closed(strict_server):
     with socket.create_connection(_address(strict_server)) as sock:
         sock.settimeout(PROBE_TIMEOUT)

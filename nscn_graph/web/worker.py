@@ -40,6 +40,8 @@ from waitress.utilities import BadRequest, Error, RequestEntityTooLarge
 # Set by nscn_graph.web.wsgi from the settings before gunicorn forks the workers.
 OPTIONS: dict[str, Any] = {"header_timeout": 10.0, "body_timeout": 60.0, "max_body": 1 << 30}
 
+CHECK_EVERY = 0.25  # seconds between two checks of the connections' deadlines
+
 CORS = [
     ("Access-Control-Allow-Origin", "*"),
     ("Access-Control-Expose-Headers", "Link, ETag, Location, Content-Location, Retry-After"),
@@ -158,14 +160,13 @@ class _Channel(HTTPChannel):
                 return
         super().handle_close()
 
-    def handle_write(self) -> None:
-        super().handle_write()
-        if not self.requests and self.request is None:  # answered: the next request starts now
-            self.waiting_since = time.monotonic()
+    def service(self) -> None:
+        super().service()  # in an app thread, which sends the answer itself
+        self.waiting_since = time.monotonic()  # answered: the next request's time starts now
 
     def overdue(self, now: float) -> str | None:
         """Why this connection's request is late, if it is."""
-        if self.requests:  # being answered: the app's own time limits apply
+        if self.requests or self.total_outbufs_len:  # being answered, or its answer being sent
             return None
         if self.head_done_at:
             if now - self.head_done_at > OPTIONS["body_timeout"]:
@@ -173,6 +174,14 @@ class _Channel(HTTPChannel):
         elif now - self.waiting_since > OPTIONS["header_timeout"]:
             return f"the request head did not arrive within {OPTIONS['header_timeout']:g} s"
         return None
+
+    def _has_bytes_waiting(self) -> bool:
+        try:
+            return bool(self.socket.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT))
+        except (BlockingIOError, InterruptedError):
+            return False
+        except OSError:
+            return False
 
     def refuse(self, error: Error) -> None:
         """Answer the request being read with ``error`` (and close), or, if nothing of a
@@ -182,7 +191,8 @@ class _Channel(HTTPChannel):
                 return
             request = self.request
             if request is None:  # nothing received: close silently, as an idle connection
-                self.will_close = True
+                if not self._has_bytes_waiting():  # unless a request has just come in
+                    self.will_close = True
                 return
             request.error = error
             request.completed = True
@@ -192,14 +202,17 @@ class _Channel(HTTPChannel):
 
 
 class _Deadlines:
-    """Checks the deadlines of every connection once a second (mixed into waitress's server)."""
+    """Mixed into waitress's server: the worker's loop checks every connection's deadlines
+    (``check``) four times a second, in place of waitress's inactivity timeout."""
 
     access = None
 
     def maintenance(self, now: float) -> None:
-        clock = time.monotonic()
+        pass
+
+    def check(self, now: float) -> None:
         for channel in list(self.active_channels.values()):
-            if isinstance(channel, _Channel) and (reason := channel.overdue(clock)):
+            if isinstance(channel, _Channel) and (reason := channel.overdue(now)):
                 channel.refuse(RequestTimeout(reason))
 
 
@@ -233,7 +246,6 @@ class BufferedWorker(Worker):
             threads=self.cfg.threads,
             connection_limit=_connection_limit(),
             channel_timeout=OPTIONS["header_timeout"],
-            cleanup_interval=1,
             asyncore_use_poll=True,  # select() stops at 1024 descriptors
             max_request_header_size=max(65536, self.cfg.limit_request_line * 2),
             max_request_body_size=OPTIONS["max_body"],
@@ -263,9 +275,14 @@ class BufferedWorker(Worker):
             server.access = self.log.access if self.log.access_log_enabled else None
             servers.append(server)
         try:
+            next_check = 0.0
             while self.alive:
                 self.notify()
-                wasyncore.loop(timeout=1.0, map=socket_map, use_poll=True, count=1)
+                wasyncore.loop(timeout=CHECK_EVERY, map=socket_map, use_poll=True, count=1)
+                if (now := time.monotonic()) >= next_check:
+                    next_check = now + CHECK_EVERY
+                    for server in servers:
+                        server.check(now)
                 if self.ppid != os.getppid():
                     self.log.info("Parent changed, shutting down: %s", self)
                     break
