@@ -5,7 +5,7 @@ graph is shared copy-on-write as under ``nscn-graph serve``:
 
     BENCH_DATA=graph.nt .venv/bin/python bench/granian_serve.py --port 8081 --workers 2 --threads 4
 
-Needs ``pip install granian`` (not a dependency of the project).
+Needs granian: ``pip install -e ".[bench]"`` (the bench extra).
 """
 
 from __future__ import annotations

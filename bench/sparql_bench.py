@@ -6,7 +6,7 @@ It generates N triples (or takes an N-Triples file), starts on loopback, with th
   ``buffered`` worker, which reads whole requests before a thread sees them);
 - ``nscn-graph-gthread``: the same with gunicorn's threaded worker (``NSCN_WORKER=gthread``);
 - ``nscn-graph-granian``: the same app under granian, built once and forked
-  (``bench/granian_serve.py``; skipped unless ``pip install granian``);
+  (``bench/granian_serve.py``; skipped unless granian is installed: the ``bench`` extra);
 - ``nscn-graph-workers``: the same with the fast path off (``NSCN_SPARQL_FAST_PATH=0``): every
   query goes through a query worker process, as a query does the first time it is seen;
 - ``minimal``: a minimal Flask + pyoxigraph endpoint under the same gunicorn settings
@@ -572,7 +572,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     if "nscn-graph-granian" not in args.skip and shutil.which("granian", path=str(BIN)) is None:
-        print("granian is not installed (pip install granian): skipping nscn-graph-granian")
+        print("granian is not installed (pip install -e .[bench]): skipping nscn-graph-granian")
         args.skip.append("nscn-graph-granian")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stop the servers on the way out
 

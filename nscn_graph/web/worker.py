@@ -13,9 +13,14 @@ silent connections cost a socket and a buffer, never a thread, and they have dea
   it opened (or after its previous answer); an idle kept-alive connection is closed then too;
 - ``BODY_TIMEOUT``: the whole body must have arrived this many seconds after the head;
 
-past either the client gets 408 and the connection is closed. A malformed request (a bad chunk
-size, a truncated chunked body followed by garbage, a head past the size limit) is answered
-here with its 4xx as RFC 9457 problem JSON, before the app.
+past either the client gets 408 and the connection is closed. A malformed request is answered
+here, before the app, with its 4xx as RFC 9457 problem JSON: a bad chunk size or a chunk
+longer than its size (400), a body that ends early (400), a chunk or body larger than any the
+server accepts (413), a head past the size limit (431).
+
+App threads send their answers themselves; the loop only finishes sending what a slow reader
+has not taken yet. An idle connection is closed at the head deadline, never one whose next
+request is already waiting on the socket.
 """
 
 from __future__ import annotations
@@ -178,9 +183,7 @@ class _Channel(HTTPChannel):
     def _has_bytes_waiting(self) -> bool:
         try:
             return bool(self.socket.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT))
-        except (BlockingIOError, InterruptedError):
-            return False
-        except OSError:
+        except OSError:  # nothing there (EAGAIN), or the connection is gone
             return False
 
     def refuse(self, error: Error) -> None:
