@@ -4,7 +4,7 @@ throughput of a query mix at a given concurrency, over HTTP (SPARQL 1.1 Protocol
     make .venv/bin/nscn-graph store-servers
     .venv/bin/python bench/run.py --triples 1000000 --concurrency 4 --duration 20
 
-Configurations (each served by `nscn-graph`'s app under gunicorn, 2 workers x 4 threads, except
+Configurations (each served by `nscn-graph serve`, 2 workers x 4 threads, access log off, except
 the last, which is Virtuoso's own endpoint with the same data, for reference):
 
 - embedded:        --data graph.nt (in-memory pyoxigraph store, parsed at start-up)
@@ -184,22 +184,17 @@ def _serve(env: dict[str, str], workers: int) -> tuple[subprocess.Popen, str, fl
     started = time.monotonic()
     process = subprocess.Popen(
         [
-            str(Path(sys.executable).with_name("gunicorn")),
-            "-k",
-            "gthread",
-            "-w",
+            str(Path(sys.executable).with_name("nscn-graph")),
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
             str(workers),
             "--threads",
             "4",
-            "--preload",
-            "-b",
-            f"127.0.0.1:{port}",
-            "--timeout",
-            "300",
-            "bench.app:create()",
         ],
         cwd=ROOT,
-        env={**os.environ, **env},
+        env={**os.environ, "NSCN_ACCESS_LOG": "off", **env},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
