@@ -10,7 +10,6 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 
 from nscn_graph.web import create_app
-from nscn_graph.web.state import published
 
 bp = Blueprint("bench_sparql", __name__)
 
@@ -18,6 +17,10 @@ bp = Blueprint("bench_sparql", __name__)
 @bp.get("/sparql")
 def sparql():
     import pyoxigraph as ox
+
+    # imported here: publish.describe and stores import each other, and web.state imported
+    # first (before the app is built) meets the cycle half way
+    from nscn_graph.web.state import published
 
     result = published().store.query(request.args["query"], prefixes=published().prefixes)
     if isinstance(result, ox.QuerySolutions | ox.QueryBoolean):

@@ -4,7 +4,7 @@ throughput of a query mix at a given concurrency, over HTTP (SPARQL 1.1 Protocol
     make .venv/bin/nscn-graph store-servers
     .venv/bin/python bench/run.py --triples 1000000 --concurrency 4 --duration 20
 
-Configurations (each served by `nscn-graph`'s app under gunicorn, 2 workers x 4 threads, except
+Configurations (each served by `nscn-graph serve`, 2 workers x 4 threads, access log off, except
 the last, which is Virtuoso's own endpoint with the same data, for reference):
 
 - embedded:        --data graph.nt (in-memory pyoxigraph store, parsed at start-up)
@@ -184,22 +184,17 @@ def _serve(env: dict[str, str], workers: int) -> tuple[subprocess.Popen, str, fl
     started = time.monotonic()
     process = subprocess.Popen(
         [
-            str(Path(sys.executable).with_name("gunicorn")),
-            "-k",
-            "gthread",
-            "-w",
+            str(Path(sys.executable).with_name("nscn-graph")),
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
             str(workers),
             "--threads",
             "4",
-            "--preload",
-            "-b",
-            f"127.0.0.1:{port}",
-            "--timeout",
-            "300",
-            "bench.app:create()",
         ],
         cwd=ROOT,
-        env={**os.environ, **env},
+        env={**os.environ, "NSCN_ACCESS_LOG": "off", **env},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -224,6 +219,27 @@ def stop(process: subprocess.Popen) -> None:
         process.kill()
 
 
+def ensure_data(work: Path, count: int) -> Path:
+    """The generated graph of ``count`` triples as N-Triples in ``work`` (made once)."""
+    data = work / f"graph-{count}.nt"
+    if not data.exists():
+        import pyoxigraph as ox
+
+        with data.open("wb") as out:
+            ox.serialize(generate(count), out, format=ox.RdfFormat.N_TRIPLES)
+    return data
+
+
+def count_observations(data: Path) -> int:
+    return sum(1 for line in data.open("rb") if b"/observation/o" in line[:60]) // 7
+
+
+def read_triples(data: Path):
+    import pyoxigraph as ox
+
+    return (q.triple for q in ox.parse(path=str(data), format=ox.RdfFormat.N_TRIPLES))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--triples", type=int, default=1_000_000)
@@ -240,18 +256,11 @@ def main() -> None:
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
-    data = args.work / f"graph-{args.triples}.nt"
-    if not data.exists():
-        import pyoxigraph as ox
-
-        with data.open("wb") as out:
-            ox.serialize(generate(args.triples), out, format=ox.RdfFormat.N_TRIPLES)
-    observations = sum(1 for line in data.open("rb") if b"/observation/o" in line[:60]) // 7
+    data = ensure_data(args.work, args.triples)
+    observations = count_observations(data)
 
     def triples():
-        import pyoxigraph as ox
-
-        return (q.triple for q in ox.parse(path=str(data), format=ox.RdfFormat.N_TRIPLES))
+        return read_triples(data)
 
     results = {}
     for config in args.configs.split(","):

@@ -2,7 +2,11 @@
 
 It generates N triples (or takes an N-Triples file), starts on loopback, with the same data:
 
-- ``nscn-graph``: this server (``nscn-graph serve --data FILE``, gunicorn gthread);
+- ``nscn-graph``: this server (``nscn-graph serve --data FILE``: gunicorn with the
+  ``buffered`` worker, which reads whole requests before a thread sees them);
+- ``nscn-graph-gthread``: the same with gunicorn's threaded worker (``NSCN_WORKER=gthread``);
+- ``nscn-graph-granian``: the same app under granian, built once and forked
+  (``bench/granian_serve.py``; skipped unless granian is installed: the ``bench`` extra);
 - ``nscn-graph-workers``: the same with the fast path off (``NSCN_SPARQL_FAST_PATH=0``): every
   query goes through a query worker process, as a query does the first time it is seen;
 - ``minimal``: a minimal Flask + pyoxigraph endpoint under the same gunicorn settings
@@ -17,6 +21,10 @@ errors and peak memory (PSS of the server's process tree), and the ratios. Two w
 ``mix`` (ten queries: lookup, join, aggregate, OPTIONAL with language filters, property path,
 ORDER BY with paging, string filter, CONSTRUCT, DESCRIBE, ASK) and ``cheap`` (ASK and DESCRIBE
 of one city). nscn-graph caches no results.
+
+Then, for ``--spelling`` servers, each query of the mix and its spelling variants
+(``VARIANTS``: ``COUNT(?s)`` for ``COUNT(*)``, other LIMIT/OFFSET, a FILTER added, ...) one at
+a time, and each variant's median latency over its sibling's (target: none above 1.5).
 
     make bench                                     # 100k triples, 3 rounds of 3 s bursts
     .venv/bin/python bench/sparql_bench.py --triples 100000 --rounds 3 --seconds 3
@@ -144,6 +152,101 @@ MIX = (
     Query("ask", PROLOGUE + "ASK { city:99 ex:country country:49 }"),
 )
 
+# Spelling variants: each the same question as its sibling in MIX (or a near one), spelled
+# differently. A general engine answers them in about the same time; a server with special
+# cases for the mix's exact texts would not. The target: none more than 1.5x slower.
+VARIANTS = (
+    ("count", Query("count", PROLOGUE + "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")),
+    ("count", Query("count~var", PROLOGUE + "SELECT (COUNT(?s) AS ?n) WHERE { ?s ?p ?o }")),
+    (
+        "lookup",
+        Query(
+            "lookup~filter",
+            PROLOGUE + "SELECT ?p ?o WHERE { city:123 ?p ?o FILTER(?p != ex:nothing) }",
+        ),
+    ),
+    ("lookup", Query("lookup~limit", PROLOGUE + "SELECT ?p ?o WHERE { city:123 ?p ?o } LIMIT 100")),
+    (
+        "join",
+        Query(
+            "join~langmatches",
+            PROLOGUE + "SELECT ?c ?l ?pop WHERE { ?c ex:country "
+            "country:7 ; rdfs:label ?l ; ex:population ?pop "
+            "FILTER(langMatches(lang(?l), 'en')) }",
+        ),
+    ),
+    (
+        "aggregate",
+        Query(
+            "aggregate~count-star",
+            PROLOGUE + "SELECT ?country (COUNT(*) AS ?n) "
+            "(AVG(?pop) AS ?avg) WHERE { VALUES ?country { country:1 country:2 "
+            "country:3 country:4 country:5 } ?c ex:country ?country ; "
+            "ex:population ?pop } GROUP BY ?country",
+        ),
+    ),
+    (
+        "path",
+        Query(
+            "path~limit",
+            PROLOGUE + "SELECT ?x WHERE { city:5000 "
+            "ex:next/ex:next/ex:next/ex:partOf ?x } LIMIT 10",
+        ),
+    ),
+    (
+        "path-plus",
+        Query(
+            "path-plus~count-star",
+            PROLOGUE + "SELECT (COUNT(*) AS ?n) WHERE { city:9876 ex:partOf+ ?x }",
+        ),
+    ),
+    (
+        "order-page",
+        Query(
+            "order-page~first",
+            PROLOGUE + "SELECT ?c ?l ?pop WHERE { ?c ex:country "
+            "country:11 ; ex:population ?pop ; rdfs:label ?l } "
+            "ORDER BY DESC(?pop) ?l LIMIT 20",
+        ),
+    ),
+    (
+        "order-page",
+        Query(
+            "order-page~limit100",
+            PROLOGUE + "SELECT ?c ?l ?pop WHERE { ?c "
+            "ex:country country:11 ; ex:population ?pop ; rdfs:label ?l } "
+            "ORDER BY DESC(?pop) ?l LIMIT 100 OFFSET 200",
+        ),
+    ),
+    (
+        "order-page",
+        Query(
+            "order-page~filter",
+            PROLOGUE + "SELECT ?c ?l ?pop WHERE { ?c "
+            "ex:country country:11 ; ex:population ?pop ; rdfs:label ?l "
+            "FILTER(?pop > 0) } ORDER BY DESC(?pop) ?l LIMIT 20 OFFSET 40",
+        ),
+    ),
+    (
+        "construct",
+        Query(
+            "construct~filter",
+            PROLOGUE + "CONSTRUCT { ?c rdfs:label ?l ; ex:twin ?t }"
+            " WHERE { ?c ex:country country:5 ; rdfs:label ?l "
+            "OPTIONAL { ?c ex:twin ?t } FILTER(isIRI(?c)) }",
+            TURTLE,
+        ),
+    ),
+    (
+        "describe",
+        Query("describe~where", PROLOGUE + "DESCRIBE ?c WHERE { BIND(city:321 AS ?c) }", TURTLE),
+    ),
+    (
+        "ask",
+        Query("ask~filter", PROLOGUE + "ASK { city:99 ex:country ?x FILTER(?x = country:49) }"),
+    ),
+)
+
 CHEAP = (
     Query("ask", PROLOGUE + "ASK { city:99 ex:country country:49 }"),
     Query("describe", PROLOGUE + "DESCRIBE city:321", TURTLE),
@@ -197,10 +300,27 @@ QUIET = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "start_new_
 def start(server: Server, data: Path, work: Path, args: argparse.Namespace) -> None:
     server.port = free_port()
     env = {**os.environ, "BENCH_DATA": str(data)}
-    if server.name.startswith("nscn-graph"):
+    if server.name == "nscn-graph-granian":
+        server.process = subprocess.Popen(
+            [
+                sys.executable,
+                str(HERE / "granian_serve.py"),
+                "--port",
+                str(server.port),
+                "--workers",
+                str(args.workers),
+                "--threads",
+                str(args.threads),
+            ],
+            env=env,
+            **QUIET,
+        )
+    elif server.name.startswith("nscn-graph"):
         env["NSCN_ACCESS_LOG"] = "off"  # the same gunicorn settings as the baselines
         if server.name == "nscn-graph-workers":
             env["NSCN_SPARQL_FAST_PATH"] = "0"  # every query through a worker process
+        if server.name == "nscn-graph-gthread":
+            env["NSCN_WORKER"] = "gthread"  # gunicorn's threaded worker instead of `buffered`
         server.process = subprocess.Popen(
             [
                 str(BIN / "nscn-graph"),
@@ -416,7 +536,16 @@ def check_answers(servers: list[Server]) -> None:
 
 # -- main ------------------------------------------------------------------------------------
 
-ALL = ("nscn-graph", "nscn-graph-workers", "minimal", "oxigraph", "rdflib-endpoint", "ping")
+ALL = (
+    "nscn-graph",
+    "nscn-graph-workers",
+    "nscn-graph-gthread",
+    "nscn-graph-granian",
+    "minimal",
+    "oxigraph",
+    "rdflib-endpoint",
+    "ping",
+)
 PATHS = {"oxigraph": "/query", "rdflib-endpoint": "/", "ping": "/sparql"}
 
 
@@ -432,7 +561,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip", nargs="*", default=[], choices=ALL)
     parser.add_argument("--start-timeout", type=float, default=300)
     parser.add_argument("--json", type=Path, help="also write the numbers here")
+    parser.add_argument(
+        "--spelling",
+        nargs="*",
+        default=["nscn-graph", "minimal"],
+        help="servers whose latency per spelling variant is measured (none: skip)",
+    )
+    parser.add_argument(
+        "--spelling-repeat", type=int, default=15, help="sequential runs of each variant"
+    )
     args = parser.parse_args(argv)
+    if "nscn-graph-granian" not in args.skip and shutil.which("granian", path=str(BIN)) is None:
+        print("granian is not installed (pip install -e .[bench]): skipping nscn-graph-granian")
+        args.skip.append("nscn-graph-granian")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stop the servers on the way out
 
     work = Path(tempfile.mkdtemp(prefix="nscn-bench-"))
@@ -451,6 +592,7 @@ def main(argv: list[str] | None = None) -> int:
         if name not in args.skip
     ]
     results: dict[tuple[str, int, str], Stats] = {}
+    spelling: dict[str, dict[str, float]] = {}
     try:
         for server in servers:
             t0 = time.monotonic()
@@ -468,12 +610,69 @@ def main(argv: list[str] | None = None) -> int:
                         sample_memory(server)
                         results.setdefault((workload, concurrency, server.name), Stats()).add(stats)
             print(f"round {rnd + 1}/{args.rounds} done")
+        spelling = {
+            s.name: spelling_latencies(s, args.spelling_repeat)
+            for s in servers
+            if s.name in args.spelling and "mix" in s.workloads
+        }
     finally:
         for server in servers:
             stop(server)
         shutil.rmtree(work, ignore_errors=True)
     report(servers, results, args)
+    report_spelling(spelling, args)
     return 0
+
+
+def spelling_latencies(server: Server, repeat: int) -> dict[str, float]:
+    """Median latency (ms) of each query of the mix and of each variant, run one at a time,
+    interleaved (a round runs every query once)."""
+    queries = {q.name: q for q in MIX} | {q.name: q for _, q in VARIANTS}
+    times: dict[str, list[float]] = {name: [] for name in queries}
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=120)
+    for query in queries.values():  # warm-up
+        request(server, query, timeout=120, conn=conn)
+    for _ in range(repeat):
+        for name, query in queries.items():
+            started = time.perf_counter()
+            status, _ = request(server, query, timeout=120, conn=conn)
+            elapsed = time.perf_counter() - started
+            if status == 200:
+                times[name].append(elapsed * 1000)
+    conn.close()
+    return {name: sorted(ms)[len(ms) // 2] if ms else float("nan") for name, ms in times.items()}
+
+
+def report_spelling(spelling: dict[str, dict[str, float]], args: argparse.Namespace) -> None:
+    if not spelling:
+        return
+    names = list(spelling)
+    print("\nspelling variants: median ms, one query at a time; ratio = variant / its sibling")
+    print(
+        f"  {'variant':22} {'sibling':12}" + "".join(f" {n[:16]:>16} {'ratio':>6}" for n in names)
+    )
+    worst: dict[str, float] = {}
+    for sibling, query in VARIANTS:
+        if query.name == sibling:
+            continue
+        cells = ""
+        for name in names:
+            mine, theirs = spelling[name][query.name], spelling[name][sibling]
+            ratio = mine / theirs if theirs else float("nan")
+            worst[name] = max(worst.get(name, 0.0), ratio)
+            flag = "!" if ratio > 1.5 else " "
+            cells += f" {mine:16.2f} {ratio:5.2f}{flag}"
+        print(f"  {query.name:22} {sibling:12}" + cells)
+    print(
+        "  worst ratio: "
+        + ", ".join(f"{n} {r:.2f}" for n, r in worst.items())
+        + " (target: none above 1.5, marked !)"
+    )
+    if args.json:
+        data = json.loads(args.json.read_text(encoding="utf-8"))
+        args.json.write_text(
+            json.dumps({"bursts": data, "spelling_ms": spelling}, indent=2), encoding="utf-8"
+        )
 
 
 def report(servers: list[Server], results: dict, args: argparse.Namespace) -> None:

@@ -101,6 +101,29 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("WORKERS", 2, "WSGI worker processes", positive, cli="serve"),
     Setting("THREADS", 4, "threads per WSGI worker", positive, cli="serve"),
     Setting(
+        "HEADER_TIMEOUT",
+        10.0,
+        "seconds a connection may take to send a request's head (and may stay idle) before a 408",
+        float,
+    ),
+    Setting(
+        "BODY_TIMEOUT",
+        60.0,
+        "seconds a request body may take to arrive, after its head, before a 408",
+        float,
+    ),
+    Setting(
+        "WORKER",
+        "buffered",
+        "`serve`'s worker: `buffered` (requests are read whole before an app thread sees them) "
+        "or `gthread` (gunicorn's threaded worker, for use behind a buffering proxy only)",
+    ),
+    Setting(
+        "CONTROL_SOCKET",
+        "",
+        "path of gunicorn's control socket for `gunicornc` (empty: none; one path per server)",
+    ),
+    Setting(
         "ACCESS_LOG",
         "-",
         "where `serve` writes its access log: `-` standard output, `off` none, or a file",
