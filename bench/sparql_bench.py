@@ -7,8 +7,6 @@ It generates N triples (or takes an N-Triples file), starts on loopback, with th
 - ``nscn-graph-gthread``: the same with gunicorn's threaded worker (``NSCN_WORKER=gthread``);
 - ``nscn-graph-granian``: the same app under granian, built once and forked
   (``bench/granian_serve.py``; skipped unless granian is installed: the ``bench`` extra);
-- ``nscn-graph-workers``: the same with the fast path off (``NSCN_SPARQL_FAST_PATH=0``): every
-  query goes through a query worker process, as a query does the first time it is seen;
 - ``minimal``: a minimal Flask + pyoxigraph endpoint under the same gunicorn settings
   (``bench/minimal_endpoint.py``, no features: the floor of our own stack);
 - ``oxigraph``: Oxigraph server (PyPI ``oxigraph``, ``oxigraph serve-read-only``);
@@ -317,8 +315,6 @@ def start(server: Server, data: Path, work: Path, args: argparse.Namespace) -> N
         )
     elif server.name.startswith("nscn-graph"):
         env["NSCN_ACCESS_LOG"] = "off"  # the same gunicorn settings as the baselines
-        if server.name == "nscn-graph-workers":
-            env["NSCN_SPARQL_FAST_PATH"] = "0"  # every query through a worker process
         if server.name == "nscn-graph-gthread":
             env["NSCN_WORKER"] = "gthread"  # gunicorn's threaded worker instead of `buffered`
         server.process = subprocess.Popen(
@@ -538,7 +534,6 @@ def check_answers(servers: list[Server]) -> None:
 
 ALL = (
     "nscn-graph",
-    "nscn-graph-workers",
     "nscn-graph-gthread",
     "nscn-graph-granian",
     "minimal",
