@@ -124,7 +124,11 @@ def build(
         error = ValidationFailed(f"{len(report.violations)} violation(s): nothing was written")
         error.report = report
         raise error
-    dumps = write_dumps(EmbeddedStore(loaded.store), out, files=files, links=links)
+    graph = EmbeddedStore(loaded.store)
+    dumps = write_dumps(graph, out, files=files, links=links)
+    from nscn_graph.search import ensure_index  # the search index, next to the dumps
+
+    ensure_index(graph, out, files=files)
     if store_dir is not None:
         from nscn_graph.stores.persistent import write_persistent
 

@@ -28,6 +28,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         health,
         linkeddata,
         pages,
+        search,
         sparql,
         state,
         validation,
@@ -38,6 +39,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     errors.init_app(app)  # one error shape: RFC 9457 problem JSON, or a page for browsers
     for blueprint in (health.bp, context.bp):
         app.register_blueprint(blueprint)
-    for feature in (sparql, dumps, descriptions, validation, linkeddata, pages, vocab):
+    # search first: every page's header links it
+    for feature in (search, sparql, dumps, descriptions, validation, linkeddata, pages, vocab):
         feature.init_app(app)
     return app
