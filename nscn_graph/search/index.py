@@ -7,10 +7,14 @@ Tables:
     one row per thing: IRI, ``type/slug`` key, kind (the IRI's type segment), main
     ``rdf:type``, labels and other names with their languages, descriptions (JSON). Row ids are
     ordered by kind, so ``type=`` is a row-id range that FTS5 reads without a scan.
-``text``
+``text``, ``nametext``
     FTS5, contentless: the folded words (:mod:`nscn_graph.search.folding`) of each thing's
     labels, other names, identifiers, descriptions and kinds, one column each, ranked by BM25
-    with the column weights below. Prefix indexes for one to three letters make type-ahead cheap.
+    with the column weights below; ``nametext`` holds the first three only, so that asking
+    for names never reads the long posting lists of words common in descriptions. Prefix
+    indexes for two and three letters make type-ahead cheap. Each query ranks at most
+    :data:`WINDOW` candidates (the first that match), so a word that half the things hold
+    costs as much as a rare one.
 ``names``
     every whole label and other name, folded, with the original text and its words sorted
     (exact-name matches in any word order, and suggestions that begin with what was typed,
@@ -45,10 +49,12 @@ from .folding import WORD, fold, variants, words
 
 INDEX_FILE = "search.sqlite"
 #: Bump when what the index holds changes, so that older indexes are rebuilt.
-FORMAT = 2
+FORMAT = 3
 #: BM25 weights of the FTS5 columns: a label counts most, a description least.
 COLUMNS = (("label", 10.0), ("name", 8.0), ("identifier", 4.0), ("description", 1.0), ("kind", 2.0))
-NAME_COLUMNS = "{label name identifier}"
+#: Most candidates a full-text query ranks (FTS5 ranks every match it is given: without a
+#: bound, the cost of a query grows with the number of things that hold its words).
+WINDOW = 4000
 #: Words shorter than this are never corrected as typos.
 TYPO_MIN = 4
 
@@ -175,7 +181,12 @@ def write_index(entries: Iterable[Entry], path: Path, *, source: str = "") -> di
             "INSERT INTO kinds VALUES (?, ?, ?, ?)",
             [(k, lo, hi, hi - lo + 1) for k, (lo, hi) in sorted(kinds.items())],
         )
+        db.executemany(
+            "INSERT INTO nametext(rowid, label, name, identifier) VALUES (?, ?, ?, ?)",
+            (row[:4] for row in texts),
+        )
         db.execute("INSERT INTO text(text) VALUES ('optimize')")
+        db.execute("INSERT INTO nametext(nametext) VALUES ('optimize')")
         meta = {
             "format": FORMAT,
             "version": __version__,
@@ -198,6 +209,8 @@ def write_index(entries: Iterable[Entry], path: Path, *, source: str = "") -> di
 def _schema(db: sqlite3.Connection) -> None:
     columns = ", ".join(name for name, _ in COLUMNS)
     weights = ", ".join(str(weight) for _, weight in COLUMNS)
+    name_columns = ", ".join(name for name, _ in COLUMNS[:3])
+    name_weights = ", ".join(str(weight) for _, weight in COLUMNS[:3])
     db.executescript(
         f"""
         PRAGMA journal_mode = OFF;
@@ -208,6 +221,9 @@ def _schema(db: sqlite3.Connection) -> None:
         CREATE VIRTUAL TABLE text USING fts5({columns}, content='', prefix='2 3',
                                              tokenize='unicode61 remove_diacritics 2');
         INSERT INTO text(text, rank) VALUES ('rank', 'bm25({weights})');
+        CREATE VIRTUAL TABLE nametext USING fts5({name_columns}, content='', prefix='2 3',
+                                                     tokenize='unicode61 remove_diacritics 2');
+        INSERT INTO nametext(nametext, rank) VALUES ('rank', 'bm25({name_weights})');
         CREATE TABLE names (form TEXT, id INTEGER, text TEXT, bag TEXT);
         CREATE TABLE vocab (word TEXT PRIMARY KEY, count INTEGER) WITHOUT ROWID;
         CREATE TABLE kinds (kind TEXT PRIMARY KEY, first INTEGER, last INTEGER, count INTEGER);
@@ -309,23 +325,23 @@ class SearchIndex:
         exact = " AND ".join(_phrase(w) for w in ws)
         prefix = " AND ".join(_phrase(w) + "*" for w in ws)
         tiers = [
-            f"{NAME_COLUMNS} : ({exact})",
-            f"{NAME_COLUMNS} : ({prefix})",
-            exact,
-            prefix,
+            ("nametext", exact),
+            ("nametext", prefix),
+            ("text", exact),
+            ("text", prefix),
         ]
         scores: dict[int, float] = {}
         form = " ".join(ws)
         whole = self._whole_names(form, kind)
         for rowid in whole:
             scores[rowid] = 5.0
-        for tier, expression in enumerate(tiers):
+        for tier, (table, expression) in enumerate(tiers):
             if len(scores) >= limit and not whole:
                 break
             if tier == 1:  # among prefixes, names that begin with the words come first
                 for rowid, length in self._names_starting(form, kind, limit):
                     scores.setdefault(rowid, 3.5 + 0.49 / (1 + length - len(form)))
-            for rowid, rank in self._match(expression, kind, limit + len(whole)):
+            for rowid, rank in self._match(expression, kind, limit + len(whole), table):
                 relevance = -rank / (1 - rank)
                 if rowid in whole:  # order the whole-name matches among themselves
                     scores[rowid] = max(scores[rowid], 5.0 + relevance)
@@ -335,14 +351,20 @@ class SearchIndex:
         best = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:limit]
         return self._hits(best)
 
-    def _match(self, expression: str, kind: str | None, limit: int) -> list[tuple[int, float]]:
-        sql = "SELECT rowid, rank FROM text WHERE text MATCH ?"
+    def _match(
+        self, expression: str, kind: str | None, limit: int, table: str = "text"
+    ) -> list[tuple[int, float]]:
+        """Row ids and BM25 ranks of the best matches in ``table`` (``text``: every field;
+        ``nametext``: labels, other names and identifiers only, so that a word common in
+        descriptions costs nothing when only names are asked)."""
+        assert table in ("text", "nametext")
+        inner = f"SELECT rowid, rank FROM {table} WHERE {table} MATCH ?"
         args: list[object] = [expression]
         if kind is not None:
             lo, hi, _ = self.kinds[kind]
-            sql += " AND rowid BETWEEN ? AND ?"
+            inner += " AND rowid BETWEEN ? AND ?"
             args += [lo, hi]
-        sql += " ORDER BY rank LIMIT ?"
+        sql = f"SELECT * FROM ({inner} LIMIT {WINDOW}) ORDER BY rank LIMIT ?"
         return self._db().execute(sql, [*args, limit]).fetchall()
 
     def _names_starting(self, form: str, kind: str | None, limit: int) -> list[tuple[int, int]]:
@@ -419,7 +441,7 @@ class SearchIndex:
                 matched[rowid] = text
         if len(found) < limit:
             expression = " AND ".join([*(_phrase(w) for w in ws[:-1]), _phrase(ws[-1]) + "*"])
-            for rowid, rank in self._match(f"{NAME_COLUMNS} : ({expression})", kind, limit * 2):
+            for rowid, rank in self._match(expression, kind, limit * 2, "nametext"):
                 if rowid not in found and len(found) < limit:
                     found[rowid] = 1.0 + (-rank) / (1 - rank)
         return self._hits(list(found.items()), matched)
