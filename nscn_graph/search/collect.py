@@ -14,6 +14,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -43,8 +44,10 @@ class Entry:
         return self.key.split("/", 1)[0]
 
 
+@lru_cache(maxsize=4)
 def field_names(path: Path = FIELDS_FILE) -> tuple[dict[str, str], dict[str, list[str]]]:
-    """The prefixes and, for each role, the prefixed names of its properties (``fields.json``)."""
+    """The prefixes and, for each role, the prefixed names of its properties (``fields.json``,
+    read once; do not change what is returned)."""
     data = json.loads(path.read_text(encoding="utf-8"))
     return data["prefixes"], {role: list(data[role]) for role in ROLES}
 

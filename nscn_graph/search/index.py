@@ -369,12 +369,16 @@ class SearchIndex:
 
     def _names_starting(self, form: str, kind: str | None, limit: int) -> list[tuple[int, int]]:
         """(row id, length of the name) of the names that begin with ``form``, shortest first."""
-        rows = self._db().execute(
-            "SELECT id, MIN(LENGTH(form)) AS n FROM "
-            "(SELECT id, form FROM names WHERE form > ? AND form < ? LIMIT ?) "
-            "GROUP BY id ORDER BY n LIMIT ?",
-            (form, form + "\U0010ffff", limit * 20, limit),
-        ).fetchall()
+        rows = (
+            self._db()
+            .execute(
+                "SELECT id, MIN(LENGTH(form)) AS n FROM "
+                "(SELECT id, form FROM names WHERE form > ? AND form < ? LIMIT ?) "
+                "GROUP BY id ORDER BY n LIMIT ?",
+                (form, form + "\U0010ffff", limit * 20, limit),
+            )
+            .fetchall()
+        )
         return [(r, n) for r, n in rows if kind is None or self._in_kind(r, kind)]
 
     def _whole_names(self, form: str, kind: str | None) -> set[int]:

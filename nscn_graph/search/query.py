@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from nscn_graph.errors import BadRequest
 
@@ -93,10 +94,11 @@ def snippet(text: str, words: Sequence[str], *, width: int = 180) -> list[tuple[
     ``words``, as ``(text, matched)`` pieces, with ``…`` where it was cut."""
     if not text:
         return []
+    wanted = tuple(words)
     spans = [
         (m.start(), m.end())
         for m in WORD.finditer(text)
-        if any(fold(m.group()).startswith(w) for w in words)
+        if _fold_word(m.group()).startswith(wanted)
     ]
     start = 0
     if spans and spans[0][0] > width // 3:
@@ -119,3 +121,8 @@ def snippet(text: str, words: Sequence[str], *, width: int = 180) -> list[tuple[
     if end < len(text):
         pieces.append(("…", False))
     return pieces
+
+
+@lru_cache(maxsize=100_000)
+def _fold_word(word: str) -> str:
+    return fold(word)
