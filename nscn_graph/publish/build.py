@@ -11,6 +11,7 @@ W3C DCAT publish theirs). Nothing is written when validation fails. The output f
     dumps/manifest.json                what was built, from what, when (read by the server)
     void.ttl                           VoID description (statistics computed from the data)
     catalog.ttl                        DCAT-AP 3 catalogue record
+    search.sqlite                      the search index (:mod:`nscn_graph.search`)
 
 Links to the server in ``void.ttl`` and ``catalog.ttl`` are under the manifest's ``links``
 (the ``PUBLIC_URL`` setting, or :data:`~nscn_graph.publish.metadata.LINKS_PLACEHOLDER`); the server

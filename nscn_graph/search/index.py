@@ -54,7 +54,7 @@ FORMAT = 3
 COLUMNS = (("label", 10.0), ("name", 8.0), ("identifier", 4.0), ("description", 1.0), ("kind", 2.0))
 #: Most candidates a full-text query ranks (FTS5 ranks every match it is given: without a
 #: bound, the cost of a query grows with the number of things that hold its words).
-WINDOW = 4000
+WINDOW = 1000
 #: Words shorter than this are never corrected as typos.
 TYPO_MIN = 4
 
