@@ -242,9 +242,17 @@ def test_search_over_a_remote_store(tmp_path_factory, tmp_path):
     except FileNotFoundError as exc:
         pytest.skip(f"!!! OXIGRAPH SERVER MISSING: {exc} !!!")
     try:
-        loaded = run_cli("load", "--store", running.spec)
+        loaded = run_cli("load", "--store", running.spec, env={"NSCN_DIST": str(tmp_path)})
         assert loaded.code == 0, loaded.err
+        index = tmp_path / "search.sqlite"
+        assert f"search index: {index}" in loaded.out  # written at load
+        before = index.stat().st_mtime_ns
         app = create_app({"TESTING": True, "STORE": running.spec, "DIST": str(tmp_path)})
+        assert _answers(app.test_client()) == EXPECTED
+        assert index.stat().st_mtime_ns == before  # the server read it, did not rebuild it
+        (tmp_path / "search.sqlite").unlink()
+        app = create_app({"TESTING": True, "STORE": running.spec, "DIST": str(tmp_path)})
+        assert index.is_file()  # missing: written at start-up
         assert _answers(app.test_client()) == EXPECTED
     finally:
         running.stop()
