@@ -272,3 +272,15 @@ def test_search_over_http(live_server):
     bad = requests.get(live_server + "/search?q=%2A", headers=JSON, timeout=10)
     assert bad.status_code == 400
     assert bad.headers["Content-Type"].startswith("application/problem+json")
+
+
+def test_answers_revalidate_with_their_etag(client):
+    first = client.get("/search?q=bergen", headers=JSON)
+    again = client.get(
+        "/search?q=bergen", headers={**JSON, "If-None-Match": first.headers["ETag"]}
+    )
+    assert again.status_code == 304 and again.data == b""
+    other = client.get("/search?q=bergen", headers={**JSON, "Accept-Language": "nb"})
+    assert other.status_code == 200
+    head = client.head("/search/suggest?q=berg")
+    assert head.status_code == 200 and head.data == b""
