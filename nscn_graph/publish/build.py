@@ -11,6 +11,7 @@ W3C DCAT publish theirs). Nothing is written when validation fails. The output f
     dumps/manifest.json                what was built, from what, when (read by the server)
     void.ttl                           VoID description (statistics computed from the data)
     catalog.ttl                        DCAT-AP 3 catalogue record
+    search.sqlite                      the search index (:mod:`nscn_graph.search`)
 
 Links to the server in ``void.ttl`` and ``catalog.ttl`` are under the manifest's ``links``
 (the ``PUBLIC_URL`` setting, or :data:`~nscn_graph.publish.metadata.LINKS_PLACEHOLDER`); the server
@@ -124,7 +125,11 @@ def build(
         error = ValidationFailed(f"{len(report.violations)} violation(s): nothing was written")
         error.report = report
         raise error
-    dumps = write_dumps(EmbeddedStore(loaded.store), out, files=files, links=links)
+    graph = EmbeddedStore(loaded.store)
+    dumps = write_dumps(graph, out, files=files, links=links)
+    from nscn_graph.search import ensure_index  # the search index, next to the dumps
+
+    ensure_index(graph, out, files=files)
     if store_dir is not None:
         from nscn_graph.stores.persistent import write_persistent
 

@@ -35,6 +35,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         linkeddata,
         negotiation,
         pages,
+        search,
         sparql,
         state,
         validation,
@@ -48,6 +49,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     cors.init_app(app)  # CORS on every answer, preflight on every path
     for blueprint in (health.bp, context.bp):
         app.register_blueprint(blueprint)
-    for feature in (sparql, dumps, descriptions, validation, linkeddata, pages, vocab, favicon):
+    # search first: every page's header links it
+    features = (search, sparql, dumps, descriptions, validation, linkeddata, pages, vocab, favicon)
+    for feature in features:
         feature.init_app(app)
     return app
