@@ -23,20 +23,21 @@ from urllib.parse import quote, urlencode
 
 from flask import Blueprint, Flask, current_app, jsonify, render_template, request
 
-from nscn_graph.errors import NotAcceptable, StoreUnavailable
+from nscn_graph import formats
+from nscn_graph.errors import StoreUnavailable
 from nscn_graph.search import SearchIndex, ensure_index, parse, snippet, sparql_for
 from nscn_graph.search.query import SUGGEST_LIMIT
 
 from .linkeddata import linked
 from .links import server_url
-from .negotiation import best
+from .negotiation import negotiate
 from .state import Published, published
 from .thing import languages
 
 bp = Blueprint("search", __name__)
 
-JSON = "application/json"
-HTML = "text/html"
+#: The forms of a search answer, machines first (``*/*`` and no ``Accept`` get JSON).
+OFFERS = (formats.JSON, formats.HTML)
 SUGGESTIONS = "application/x-suggestions+json"
 OPENSEARCH = "application/opensearchdescription+xml"
 #: Answers come from an index that changes only with a new build: cache them for a while.
@@ -88,9 +89,7 @@ def _cacheable(response):
 @bp.get("/search")
 def search():
     """Things matching the words of ``q``, best first."""
-    chosen = best(request.accept_mimetypes, (JSON, HTML))
-    if chosen is None:
-        raise NotAcceptable(f"/search answers {JSON} or {HTML}")
+    chosen = negotiate(OFFERS, href=lambda fmt: request.full_path.rstrip("?"))
     found = index()
     query = parse(request.args, list(found.kinds))
     results = found.search(query.words, kind=query.kind, limit=query.limit)
@@ -119,7 +118,7 @@ def search():
             }
         )
     corrected = " ".join(results.corrected) if results.corrected else None
-    if chosen == HTML:
+    if chosen is formats.HTML:
         response = current_app.make_response(
             render_template(
                 "search.html",
@@ -131,9 +130,6 @@ def search():
                 sparql_url=sparql_url,
                 kinds=sorted(found.kinds),
             )
-        )
-        response.headers["Link"] = (
-            f'<{request.full_path.rstrip("?")}>; rel="alternate"; type="{JSON}"'
         )
     else:
         body: dict[str, object] = {
