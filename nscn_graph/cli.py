@@ -231,13 +231,15 @@ def cmd_build(args: argparse.Namespace) -> int:
     from nscn_graph.settings import resolve
 
     root = _root()
+    config = resolve()
     try:
         report, dumps = build(
             paths.data_files(root),
             args.out,
             shapes=paths.shapes_file(root),
-            links=resolve()["PUBLIC_URL"],
+            links=config["PUBLIC_URL"],
             store_dir=args.store_dir,
+            base=config["BASE"],
         )
     except OSError as exc:
         where = exc.filename if exc.filename is not None else args.out
@@ -301,10 +303,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_load(args: argparse.Namespace) -> int:
     from nscn_graph.graph.load import load
     from nscn_graph.settings import resolve
-    from nscn_graph.stores import load_into
+    from nscn_graph.stores import capabilities_of, load_into
 
     config = resolve({"STORE": args.store})
-    if not args.store and config["STORE"] == "memory":
+    if not capabilities_of(config["STORE"], base=config["BASE"]).loadable:
         raise InputError("say which store to load into: --store SPEC (see --help)")
     root = Path(config["ROOT"])
     files = list(args.data) if args.data else paths.data_files(root)

@@ -57,6 +57,20 @@ SETTINGS: tuple[Setting, ...] = (
         "seconds to wait for a remote SPARQL store's answer before a 504",
         float,
     ),
+    Setting(
+        "STORE_CONNECT_TIMEOUT",
+        3.0,
+        "seconds to wait for a remote SPARQL store to accept a connection (and to answer "
+        "`ASK {}` when it is checked) before it counts as down",
+        float,
+    ),
+    Setting(
+        "STORE_CONCURRENCY",
+        0,
+        "calls to a remote SPARQL store at once per WSGI worker, past which a request needing "
+        "it is a 503 at once (0: THREADS - 1, so one thread stays free for other requests)",
+        int,
+    ),
     Setting("VALIDATE_MAX_BYTES", 5_000_000, "largest document `/validate` accepts (bytes)", int),
     Setting("VALIDATE_MAX_TRIPLES", 100_000, "most triples `/validate` checks in a document", int),
     Setting("VALIDATE_TIMEOUT", 30.0, "seconds a `/validate` validation may run", float),

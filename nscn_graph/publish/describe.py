@@ -6,8 +6,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from nscn_graph.namespaces import DEFAULT_BASE, NSCN
-from nscn_graph.stores.memory import EmbeddedStore
+from nscn_graph.namespaces import DEFAULT_BASE, NSCN, unbase
 
 #: The kinds of things shown to people, in display order: (class, plural label, IRI type segment).
 KINDS: tuple[tuple[str, str, str], ...] = (
@@ -38,14 +37,12 @@ class Summary:
         return [(label, segment, self.count(iri)) for iri, label, segment in KINDS]
 
 
-def summarise(store: EmbeddedStore, *, base: str = DEFAULT_BASE) -> Summary:
-    """Counts of the graph in ``store``; class IRIs are reported under the default base."""
+def summarise(store, *, base: str = DEFAULT_BASE) -> Summary:
+    """Counts of the graph in ``store`` (anything with ``query`` and ``len``), whose IRIs are
+    under ``base``; class IRIs are reported under the default base."""
     classes = {}
     for row in store.query(_CLASS_COUNTS):
         cls = row["class"]
         if isinstance(cls, ox.NamedNode):
-            iri = cls.value
-            if base != DEFAULT_BASE and iri.startswith(base):
-                iri = DEFAULT_BASE + iri[len(base) :]
-            classes[iri] = int(row["n"].value)
+            classes[unbase(cls.value, base)] = int(row["n"].value)
     return Summary(triples=len(store), classes=classes)

@@ -20,7 +20,6 @@ from nscn_graph import formats
 from nscn_graph.errors import NotAcceptable
 from nscn_graph.sparql import guard
 from nscn_graph.sparql.pool import InlineRunner, Job, QueryPool
-from nscn_graph.stores.memory import EmbeddedStore
 
 from . import protocol, service_description
 from .links import server_url
@@ -38,7 +37,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     graph = app.extensions["nscn"]
     config = app.config
-    if not isinstance(graph.store, EmbeddedStore):  # a remote SPARQL store evaluates itself
+    if not graph.store.capabilities.forkable:  # a remote SPARQL store evaluates itself
         app.extensions[EXTENSION] = InlineRunner(
             graph.store, prefixes=graph.prefixes, max_result_bytes=config["SPARQL_MAX_RESULT"]
         )
