@@ -938,3 +938,66 @@ def test_a_frozen_store_holds_no_thread_that_other_requests_need(freezable):
         freezable.thaw()
         for thread in threads:
             thread.join(timeout=90)
+
+
+# --- the protocol: capabilities, one registry -----------------------------------------------
+
+
+def test_every_store_says_what_it_can_do(persistent_dir, freezable):
+    stores = {
+        "memory": open_store("memory", files=paths.data_files()),
+        "oxigraph": open_store(f"oxigraph:{persistent_dir}"),
+        "sparql": open_store(freezable.spec),
+    }
+    for kind, store in stores.items():
+        described = store.describe()
+        assert described["kind"] == kind == store.name
+        assert described["capabilities"] == store.capabilities.as_dict()
+        assert store.summary().count("https://w3id.org/nscn/ontology#SmartCity") == 14
+        store.check()
+    assert stores["memory"].capabilities.forkable and not stores["sparql"].capabilities.forkable
+    assert stores["sparql"].capabilities.credentials and not stores["memory"].capabilities.loadable
+    # a version names the content of a store that cannot change under the server
+    assert stores["memory"].data_version() and stores["oxigraph"].data_version()
+    assert stores["sparql"].data_version() is None
+
+
+def test_health_reports_the_store_as_it_describes_itself(persistent_dir):
+    app = create_app({"TESTING": True, "STORE": f"oxigraph:{persistent_dir}"})
+    health = app.test_client().get("/health").get_json()
+    assert health["store"] == OXIGRAPH
+    assert health["capabilities"] == app.extensions["nscn"].store.capabilities.as_dict()
+
+
+def test_a_new_backend_is_one_module_and_one_registry_line(monkeypatch):
+    """A backend nobody else knows about: the CLI's help, the spec parser, the server and
+    /health use it through the registry and the protocol alone."""
+    from nscn_graph import stores
+    from nscn_graph.stores.base import Backend, Capabilities
+
+    class Copy(EmbeddedStore):
+        name = "copy"
+        capabilities = Capabilities(
+            forkable=True, loadable=False, statistics=False, immutable=True, credentials=False
+        )
+
+    class CopySpec:
+        kind = "copy"
+
+    backend = Backend(
+        kind="copy",
+        prefix="copy",
+        help="copy                           an in-memory copy of the data files",
+        capabilities=Copy.capabilities,
+        parse=lambda rest, *, base: CopySpec(),
+        open=lambda spec, options: Copy.from_files(options.files, base=options.base),
+        load=lambda spec, triples, options: "nothing",
+    )
+    monkeypatch.setitem(stores.BACKENDS, "copy", backend)
+    app = create_app({"TESTING": True, "STORE": "copy"})
+    client = app.test_client()
+    assert client.get("/health").get_json()["store"] == "copy"
+    reference = create_app({"TESTING": True}).test_client()
+    assert_same_sparql(_client_get(app), _client_get(create_app({"TESTING": True})))
+    for path in ("/doc/city/aarhus.ttl", "/"):
+        assert client.get(path).status_code == reference.get(path).status_code == 200

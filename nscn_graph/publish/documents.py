@@ -160,8 +160,9 @@ class StoreDocuments(Documents):
     that the graph can be far larger than memory should hold (every store serves them so).
 
     A document is a fixed handful of SPARQL queries, however many links it has: its triples
-    and those of its hash IRIs (2), the triples that link to it (1), the labels of everything
-    it links to or is linked from (2) and the types of the latter (1). The labels and types
+    and those of its hash IRIs (2), the triples that link to it (1), the labels (2) and types
+    (2) of everything it links to or is linked from (the document holds the types of the
+    latter only). The labels and types
     read for a document also answer ``labels.get`` and ``types.get`` for its neighbours (a page
     names every link) from a cache bounded by entries and bytes; aliases (few) are read once.
     A hash IRI that the thing does not link to is not found, unlike :func:`index`, which groups
@@ -253,6 +254,13 @@ class StoreDocuments(Documents):
             "?s ?p ?o }"
         ):
             types[triple.subject.value].append(triple)
+        if linked - sources:  # what the thing links to: its types name it on a page
+            for triple in self._triples(
+                f"SELECT DISTINCT ?s ?p ?o WHERE {{ <{iri}> ?x ?s . BIND(<{RDF_TYPE}> AS ?p) "
+                "?s ?p ?o }"
+            ):
+                if triple.subject.value in linked - sources:
+                    types[triple.subject.value].append(triple)
         context: list[ox.Triple] = []
         for other in sorted(linked | sources):
             found = sorted(labels.get(other, ()), key=lambda t: LABELS.index(t.predicate.value))
@@ -260,6 +268,7 @@ class StoreDocuments(Documents):
             self.seen.put(("labels", other), [t.object for t in found])
         for other in sorted(sources):
             context.extend(types.get(other, ()))
+        for other in sorted(linked | sources):
             self.seen.put(("types", other), [t.object.value for t in types.get(other, ())])
         return context
 
@@ -388,6 +397,12 @@ class _Labels:
     def __init__(self, owner: StoreDocuments) -> None:
         self.owner = owner
 
+    def __getitem__(self, iri: str):
+        found = self.get(iri)
+        if found is None:
+            raise KeyError(iri)
+        return found
+
     def get(self, iri: str, default=None):
         if not iri.startswith(("http://", "https://", "urn:")):
             return default
@@ -411,6 +426,12 @@ class _Types:
 
     def __init__(self, owner: StoreDocuments) -> None:
         self.owner = owner
+
+    def __getitem__(self, iri: str):
+        found = self.get(iri)
+        if found is None:
+            raise KeyError(iri)
+        return found
 
     def get(self, iri: str, default=None):
         if not iri.startswith(("http://", "https://", "urn:")):

@@ -150,13 +150,27 @@ def _open(spec: MemorySpec, options: OpenOptions):
     from nscn_graph.stores.persistent import temporary_store
 
     loaded = load(options.files, base=options.base)
-    return temporary_store(
+    store = temporary_store(
         loaded.triples(),
         base=options.base,
         version=files_version(options.files, options.base),
         name=KIND,
         capabilities=CAPABILITIES,
     )
+    del loaded
+    give_back_memory()
+    return store
+
+
+def give_back_memory() -> None:
+    """Return the heap freed after a large start-up step (the parsed graph, a build) to the
+    OS (glibc's ``malloc_trim``), so that processes forked afterwards do not carry it."""
+    import ctypes
+
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc
+        pass
 
 
 def _load(spec: MemorySpec, triples: Iterable[ox.Triple], options: OpenOptions) -> str:

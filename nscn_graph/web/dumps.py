@@ -27,6 +27,7 @@ from nscn_graph import formats, paths
 from nscn_graph.errors import NotFound, NscnError
 from nscn_graph.publish import metadata
 from nscn_graph.publish.build import CHECKSUMS, MANIFEST, Built, ensure_built
+from nscn_graph.stores.memory import give_back_memory
 from nscn_graph.tempfolders import owned_folder
 
 from .links import server_url
@@ -152,6 +153,8 @@ def prepare(app: Flask) -> Dist:
         fallback = owned_folder(FALLBACK_PREFIX)
         app.logger.warning("cannot build in %s (%s); building in %s", out, error, fallback)
         built = ensure_built(graph.store, fallback, **options)
+    finally:
+        give_back_memory()
     try:
         return Dist.from_build(built)
     except (BuildMismatch, OSError) as error:  # changed under us: build it again, once

@@ -182,6 +182,7 @@ def alternates(path: str) -> list[tuple[formats.Format, str]]:
 def _page(document: Document, path: str) -> str:
     state = linked()
     langs = languages(list(request.accept_languages.values()))
+    document.context  # noqa: B018 - its neighbours' labels and types, read in one go
     page = build_page(document, state.documents, state.vocab, langs)
     return render_template(
         "thing.html",
