@@ -200,7 +200,23 @@ def ensure_built(
     (atomic: nobody ever sees half a build, and builds of other data, by other servers sharing
     ``out``, are never overwritten). ``out/dumps``, ``out/void.ttl`` and ``out/catalog.ttl``
     point (symbolic links) at the first build written there; ``nscn-graph build`` moves them to
-    its own build, a server never does."""
+    its own build, a server never does.
+
+    The work runs in a forked child process where the platform forks, so that the caller (a
+    server's master, before it forks its workers) never holds the graph's triples and
+    serialisations: the heap a build needs would otherwise stay with it and every worker."""
+    return apart(_ensure_built, graph, out, files=files, base=base, links=links, inputs=inputs)
+
+
+def _ensure_built(
+    graph: Graph,
+    out: Path,
+    *,
+    files: Sequence[Path],
+    base: str,
+    links: str | None,
+    inputs: Sequence[Path],
+) -> Built:
     links = _links(links)
     key = build_key(graph, base=base, links=links, inputs=inputs)
     root = out / BUILDS / key
@@ -210,6 +226,60 @@ def ensure_built(
         _point_at(out, built.root, replace=False)
         return built
     return Built(root, manifest)
+
+
+def apart(function, *args, **kwargs):
+    """``function(*args, **kwargs)`` in a forked child process, its result or exception
+    passed back (pickled); in this process where the platform cannot fork."""
+    import multiprocessing
+    import pickle
+
+    try:
+        context = multiprocessing.get_context("fork")
+    except ValueError:
+        return function(*args, **kwargs)
+    reader, writer = context.Pipe(duplex=False)
+
+    def child() -> None:
+        reader.close()
+        try:
+            outcome = ("ok", function(*args, **kwargs))
+        except BaseException as error:  # passed back to the caller, whatever it is
+            outcome = ("error", _portable(error))
+        try:
+            writer.send_bytes(pickle.dumps(outcome))
+        finally:
+            writer.close()
+            os._exit(0)
+
+    process = context.Process(target=child, name="nscn-build", daemon=True)
+    process.start()
+    writer.close()
+    try:
+        message = pickle.loads(reader.recv_bytes())
+    except EOFError:
+        message = ("error", RuntimeError(f"the build process died ({process.exitcode})"))
+    finally:
+        reader.close()
+        process.join()
+    if message[0] == "error":
+        raise message[1]
+    return message[1]
+
+
+def _portable(error: BaseException) -> BaseException:
+    """``error`` as it survives pickling: the project's errors keep their status and headers."""
+    from nscn_graph.errors import NscnError
+
+    if isinstance(error, NscnError):
+        return error
+    try:
+        import pickle
+
+        pickle.loads(pickle.dumps(error))
+        return error
+    except Exception:
+        return RuntimeError(f"{type(error).__name__}: {error}")
 
 
 def _complete(root: Path) -> dict[str, Any] | None:

@@ -164,9 +164,12 @@ def _open(spec: MemorySpec, options: OpenOptions):
 
 def give_back_memory() -> None:
     """Return the heap freed after a large start-up step (the parsed graph, a build) to the
-    OS (glibc's ``malloc_trim``), so that processes forked afterwards do not carry it."""
+    OS (glibc's ``malloc_trim``, after collecting cycles), so that processes forked afterwards
+    do not carry it."""
     import ctypes
+    import gc
 
+    gc.collect()
     try:
         ctypes.CDLL(None).malloc_trim(0)
     except (OSError, AttributeError):  # not glibc
