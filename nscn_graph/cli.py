@@ -215,6 +215,7 @@ def cmd_build(args: argparse.Namespace) -> int:
             shapes=paths.shapes_file(root),
             links=config["PUBLIC_URL"],
             store_dir=args.store_dir,
+            base=config["BASE"],
         )
     except OSError as exc:
         where = exc.filename if exc.filename is not None else out
@@ -278,11 +279,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_load(args: argparse.Namespace) -> int:
     from nscn_graph.graph.load import load
     from nscn_graph.settings import from_args, resolve
-    from nscn_graph.stores import load_into
+    from nscn_graph.stores import capabilities_of, load_into
 
     given = from_args(args, "load")
     config = resolve(given)
-    if "STORE" not in given and config["STORE"] == "memory":
+    if not capabilities_of(config["STORE"], base=config["BASE"]).loadable:
         raise InputError("say which store to load into: --store SPEC (see --help)")
     root = Path(config["ROOT"])
     files = [Path(f) for f in config["DATA"]] if config["DATA"] else paths.data_files(root)

@@ -65,12 +65,24 @@ PREFIXES: dict[str, str] = {
 }
 
 
+def rebase(iri: str, base: str) -> str:
+    """``iri`` moved from the default base to ``base``: the one place where the IRI base is
+    rebased (data files, prefixes and the ontology are written under :data:`DEFAULT_BASE`)."""
+    if base != DEFAULT_BASE and iri.startswith(DEFAULT_BASE):
+        return base + iri[len(DEFAULT_BASE) :]
+    return iri
+
+
+def unbase(iri: str, base: str) -> str:
+    """The inverse of :func:`rebase`: ``iri`` under ``base`` moved back to the default base."""
+    if base != DEFAULT_BASE and iri.startswith(base):
+        return DEFAULT_BASE + iri[len(base) :]
+    return iri
+
+
 def rebase_prefixes(base: str) -> dict[str, str]:
     """The prefix table for a server that publishes under ``base`` instead of the default."""
-    return {
-        name: base + iri[len(DEFAULT_BASE) :] if iri.startswith(DEFAULT_BASE) else iri
-        for name, iri in PREFIXES.items()
-    }
+    return {name: rebase(iri, base) for name, iri in PREFIXES.items()}
 
 
 def sparql_prologue(prefixes: dict[str, str] | None = None) -> str:

@@ -143,6 +143,20 @@ SETTINGS: tuple[Setting, ...] = (
         float,
     ),
     Setting(
+        "STORE_CONNECT_TIMEOUT",
+        3.0,
+        "seconds to wait for a remote SPARQL store to accept a connection (and to answer "
+        "`ASK {}` when it is checked) before it counts as down",
+        float,
+    ),
+    Setting(
+        "STORE_CONCURRENCY",
+        0,
+        "calls to a remote SPARQL store at once per WSGI worker, past which a request needing "
+        "it is a 503 at once (0: THREADS - 1, so one thread stays free for other requests)",
+        int,
+    ),
+    Setting(
         "VALIDATE_MAX_BYTES",
         5_000_000,
         "largest document `/validate` accepts, in bytes (413 above)",

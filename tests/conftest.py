@@ -41,7 +41,10 @@ def dist(tmp_path_factory, bundled) -> Iterator[Path]:
     from nscn_graph.stores.memory import EmbeddedStore
 
     out = tmp_path_factory.mktemp("dist")
-    write_dumps(EmbeddedStore(bundled.store), out, files=paths.data_files())
+    inputs = (paths.ontology_file(), paths.shapes_file())  # as the server keys its build
+    write_dumps(
+        EmbeddedStore.from_files(paths.data_files()), out, files=paths.data_files(), inputs=inputs
+    )
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("NSCN_DIST", str(out))
         yield out

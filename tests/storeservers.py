@@ -194,3 +194,79 @@ def start_virtuoso(folder: Path, *, buffers: int = 170_000, fresh: bool = True) 
         log,
         credentials=(VIRTUOSO_USER, VIRTUOSO_PASSWORD),
     )
+
+
+class FreezableStore:
+    """A SPARQL 1.1 Protocol endpoint on a loopback port, answering from a pyoxigraph store
+    that holds ``triples`` in the named graph ``graph``, which can be frozen: while frozen it
+    accepts connections and reads requests but never answers (as a store whose process hangs).
+    ``arrived`` counts the requests that reached it while frozen."""
+
+    def __init__(self, triples, *, graph: str = GRAPH) -> None:
+        import http.server
+        import threading
+        from urllib.parse import parse_qs
+
+        import pyoxigraph as ox
+
+        store = ox.Store()
+        store.bulk_extend(ox.Quad(*t, ox.NamedNode(graph)) for t in triples)
+        self.frozen = threading.Event()
+        self._thaw = threading.Event()
+        self.arrived = 0
+        self.answered = 0
+        owner = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 - http.server's naming
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                if owner.frozen.is_set():
+                    owner.arrived += 1
+                    owner._thaw.wait(120)
+                    self.close_connection = True
+                    return
+                form = parse_qs(body.decode("utf-8"))
+                options = {}
+                if form.get("default-graph-uri"):
+                    options["default_graph"] = [ox.NamedNode(i) for i in form["default-graph-uri"]]
+                options["named_graphs"] = [ox.NamedNode(i) for i in form.get("named-graph-uri", [])]
+                result = store.query(form["query"][0], **options)
+                if isinstance(result, ox.QueryTriples):
+                    data = ox.serialize(result, format=ox.RdfFormat.N_TRIPLES)
+                    media = "application/n-triples"
+                else:
+                    data = result.serialize(format=ox.QueryResultsFormat.JSON)
+                    media = "application/sparql-results+json"
+                owner.answered += 1
+                self.send_response(200)
+                self.send_header("Content-Type", media)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+
+        class Server(http.server.ThreadingHTTPServer):
+            daemon_threads = True
+
+            def handle_error(self, request, client_address):
+                pass  # a client that gave up on a frozen answer
+
+        self._server = Server(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/query"
+        self.spec = f"sparql+{self.url}?graph={graph}"
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def freeze(self) -> None:
+        self._thaw.clear()
+        self.frozen.set()
+
+    def thaw(self) -> None:
+        self.frozen.clear()
+        self._thaw.set()
+
+    def stop(self) -> None:
+        self.thaw()
+        self._server.shutdown()
+        self._server.server_close()

@@ -81,15 +81,17 @@ def test_ensure_built_builds_once_then_only_when_sources_change(tmp_path):
     files = sorted(data.glob("*.ttl"))
     out = tmp_path / "dist"
     first = ensure_built(EmbeddedStore.from_files(files), out, files=files)
-    manifest_file = out / "dumps" / "manifest.json"
+    manifest_file = first.root / "dumps" / "manifest.json"
     written = manifest_file.stat().st_mtime_ns
     assert ensure_built(EmbeddedStore.from_files(files), out, files=files) == first
     assert manifest_file.stat().st_mtime_ns == written
     with (data / "themes.ttl").open("a") as extra:
         extra.write('\n<https://w3id.org/nscn/id/theme/x> <http://purl.org/dc/terms/title> "x" .\n')
     second = ensure_built(EmbeddedStore.from_files(files), out, files=files)
-    assert second["source"] != first["source"]
-    assert second["triples"] == first["triples"] + 1
+    assert second.manifest["key"] != first.manifest["key"]
+    assert second.manifest["triples"] == first.manifest["triples"] + 1
+    # the first build is still there, untouched: builds of other data are never overwritten
+    assert manifest_file.stat().st_mtime_ns == written and second.root != first.root
 
 
 def test_dump_formats_come_from_the_format_table(dist):

@@ -78,3 +78,60 @@ def test_documents_follow_the_base(bundled):
     rebased = index((rebase_triple(t, base) for t in bundled.triples()), base=base)
     assert rebased.get(base + "id/city/aarhus") is not None
     assert rebased.aliases == {base + "id/city/kobenhavn": base + "id/city/copenhagen"}
+
+
+# --- documents read from a store: a bounded number of queries ------------------------------
+
+
+class _Counting:
+    """A store that counts the queries it is asked."""
+
+    def __init__(self, store) -> None:
+        self.store = store
+        self.queries = 0
+
+    def query(self, sparql, **kw):
+        self.queries += 1
+        return self.store.query(sparql, **kw)
+
+
+@pytest.fixture(scope="module")
+def counted(bundled):
+    from nscn_graph.publish.documents import StoreDocuments
+    from nscn_graph.stores.memory import EmbeddedStore
+
+    store = _Counting(EmbeddedStore(bundled.store))
+    return store, StoreDocuments(store)
+
+
+@pytest.mark.parametrize(
+    "key", ["theme/mobility", "city/aarhus", "value/trust", "case/nordic-urban-living-labs"]
+)
+def test_a_document_is_a_handful_of_queries_however_many_links(counted, documents, key):
+    store, read = counted
+    expected = documents.get(ID + key)
+    links = len(expected.inbound) + len(expected.own)
+    store.queries = 0
+    document = read.get(ID + key)
+    assert set(document.triples) == set(expected.triples)
+    names = {t.subject.value for t in document.inbound} | {
+        t.object.value for t in document.own if isinstance(t.object, ox.NamedNode)
+    }
+    for iri in names:  # what a page does for every link: name it, and say what it is
+        read.labels.get(iri)
+        read.types.get(iri)
+    assert store.queries <= 7 < links, (key, store.queries, links)
+
+
+def test_the_neighbour_cache_is_bounded_by_entries_and_bytes():
+    from nscn_graph.publish.documents import BoundedCache
+
+    cache = BoundedCache(max_entries=3, max_bytes=1000)
+    for i in range(10):
+        cache.put(i, "x" * 10)
+    assert len(cache) == 3 and cache.get(0) is None and cache.get(9) == "x" * 10
+    cache.put("big", "y" * 5000)  # larger than the whole cache: not kept
+    assert cache.get("big") is None
+    for i in range(10):
+        cache.put(("k", i), "z" * 200)
+    assert cache.bytes <= 1000 and len(cache) < 10

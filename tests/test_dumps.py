@@ -175,7 +175,7 @@ def test_served_data_other_than_the_build_is_rebuilt(tmp_path, dist):
     shutil.copytree(dist, other)
     files = [str(p) for p in paths.data_files() if p.name != "themes.ttl"]
     app = create_app({"TESTING": True, "DIST": str(other), "DATA": files})
-    manifest = read_manifest(other)
+    manifest = app.extensions["nscn_dist"].manifest
     assert manifest["triples"] == len(app.extensions["nscn"].store)
     assert manifest["triples"] < read_manifest(dist)["triples"]
 
@@ -195,7 +195,7 @@ def test_a_read_only_dist_falls_back_to_a_temporary_folder(tmp_path, monkeypatch
 
     monkeypatch.setattr(dumps, "ensure_built", refuse_first)
     app = create_app({"TESTING": True, "DIST": str(tmp_path / "ro")})
-    assert app.extensions["nscn_dist"].root == calls[1]
+    assert app.extensions["nscn_dist"].root.parent.parent == calls[1]
     shutil.rmtree(calls[1])
 
 
@@ -260,3 +260,140 @@ def test_a_byte_range_past_the_end_is_416(client, dist):
     response = _get(client, path, headers={"Range": "bytes=999999999-", "Accept": "*/*"})
     assert response.status_code == 416
     assert response.mimetype == "application/problem+json"
+
+
+# --- integrity: keyed builds, verified files -------------------------------------------------
+
+
+def _app(tmp_path, **config):
+    from nscn_graph.web import create_app
+
+    return create_app({"TESTING": True, "DIST": str(tmp_path / "shared"), **config})
+
+
+def _fewer_files():
+    from nscn_graph import paths
+
+    return [str(p) for p in paths.data_files() if p.name != "themes.ttl"]
+
+
+def test_two_servers_sharing_a_dist_each_serve_their_own_build(tmp_path):
+    """Servers of other data sharing one DIST never overwrite each other's files nor serve
+    the other's dump under their own checksum."""
+    whole = _app(tmp_path)
+    fewer = _app(tmp_path, DATA=_fewer_files())
+    again = _app(tmp_path)  # the first build is found again, untouched
+    builds = {app.extensions["nscn_dist"].root for app in (whole, fewer, again)}
+    assert len(builds) == 2
+    for app in (whole, fewer, again):
+        client = app.test_client()
+        name = _name_of(app, "nt.gz")
+        response = _get(client, f"/dumps/{name}")
+        assert response.status_code == 200
+        assert hashlib.sha256(response.data).hexdigest() == response.headers["ETag"].strip('"')
+        triples = gzip.decompress(response.data).decode().count(" .\n")
+        assert triples == len(app.extensions["nscn"].store)
+    assert len(fewer.extensions["nscn"].store) < len(whole.extensions["nscn"].store)
+
+
+def _name_of(app, suffix: str) -> str:
+    return next(f for f in app.extensions["nscn_dist"].files if f.endswith(suffix))
+
+
+def test_start_up_does_not_rebuild_a_matching_build(tmp_path):
+    first = _app(tmp_path).extensions["nscn_dist"]
+    written = {f.name: f.path.stat().st_mtime_ns for f in first.files.values()}
+    second = _app(tmp_path).extensions["nscn_dist"]
+    assert second.root == first.root
+    assert {f.name: f.path.stat().st_mtime_ns for f in second.files.values()} == written
+
+
+def test_a_dump_deleted_while_serving_is_404(tmp_path):
+    app = _app(tmp_path)
+    client = app.test_client()
+    name = _name_of(app, "ttl")
+    assert _get(client, f"/dumps/{name}").status_code == 200
+    app.extensions["nscn_dist"].files[name].path.unlink()
+    response = _get(client, f"/dumps/{name}", headers={"Accept": "application/json"})
+    assert response.status_code == 404 and response.mimetype == "application/problem+json"
+    assert "changed or vanished" in response.get_json()["detail"]
+
+
+def test_a_dump_changed_under_the_server_is_never_served_as_its_own(tmp_path):
+    """Another process rewrote the file (in place, or by replacing it): a 404, never the other
+    bytes under this build's ETag."""
+    app = _app(tmp_path)
+    client = app.test_client()
+    name = _name_of(app, "ttl")
+    path = app.extensions["nscn_dist"].files[name].path
+    original = path.read_bytes()
+    path.write_bytes(original.replace(b"Aarhus", b"Aarhux"))  # in place, same size
+    assert _get(client, f"/dumps/{name}").status_code == 404
+    replacement = path.with_name("other")
+    replacement.write_bytes(original)
+    replacement.replace(path)  # the same bytes, but not the verified file
+    assert _get(client, f"/dumps/{name}").status_code == 404
+
+
+def test_a_build_whose_file_changed_is_built_again_at_start_up(tmp_path):
+    first = _app(tmp_path).extensions["nscn_dist"]
+    name = next(iter(first.files))
+    first.files[name].path.write_bytes(b"not the dump\n")
+    second = _app(tmp_path)
+    response = _get(second.test_client(), f"/dumps/{name}")
+    assert response.status_code == 200 and response.data != b"not the dump\n"
+
+
+def test_a_build_that_fails_leaves_nothing_behind(tmp_path, monkeypatch):
+    from nscn_graph.publish import build
+    from nscn_graph.stores.memory import EmbeddedStore
+
+    def broken(*args, **kw):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(build.void, "statistics", broken)
+    out = tmp_path / "dist"
+    with pytest.raises(OSError, match="disk full"):
+        build.write_dumps(EmbeddedStore.from_files(_paths()), out, files=_paths())
+    assert list((out / "builds").iterdir()) == []
+    assert not (out / "dumps").exists()
+
+
+def _paths():
+    from nscn_graph import paths
+
+    return paths.data_files()
+
+
+def test_a_suffix_range_longer_than_the_file_is_the_whole_file(client, dist):
+    """RFC 9110 §14.1.2: a suffix longer than the representation selects all of it (206)."""
+    path = f"/dumps/{_name(dist, 'ttl')}"
+    whole = _get(client, path).get_data()
+    response = _get(client, path, headers={"Range": f"bytes=-{len(whole) * 10}"})
+    assert response.status_code == 206
+    assert response.get_data() == whole
+    assert response.headers["Content-Range"] == f"bytes 0-{len(whole) - 1}/{len(whole)}"
+    tail = _get(client, path, headers={"Range": "bytes=-10"})
+    assert tail.status_code == 206 and tail.get_data() == whole[-10:]
+
+
+def test_a_fallback_dist_is_removed_when_the_server_exits(tmp_path):
+    import subprocess
+    import sys
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("DIST cannot be a folder under a file\n")
+    script = (
+        "from nscn_graph.web import create_app\n"
+        f"app = create_app({{'TESTING': True, 'DIST': {str(blocker / 'dist')!r}}})\n"
+        "print(app.extensions['nscn_dist'].root)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    from pathlib import Path
+
+    root = Path(done.stdout.strip())
+    assert root.name and "nscn-dist-" in str(root)
+    assert not root.exists() and not root.parent.parent.exists()

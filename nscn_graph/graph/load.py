@@ -19,7 +19,7 @@ import rdflib
 
 from nscn_graph import formats
 from nscn_graph.errors import InputError, RdfSyntaxError
-from nscn_graph.namespaces import DEFAULT_BASE
+from nscn_graph.namespaces import DEFAULT_BASE, rebase
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
@@ -193,7 +193,7 @@ def rebase_triple(triple: ox.Triple, base: str) -> ox.Triple:
 
 def _rebase(term, base: str):
     if isinstance(term, ox.NamedNode) and term.value.startswith(DEFAULT_BASE):
-        return ox.NamedNode(base + term.value[len(DEFAULT_BASE) :])
+        return ox.NamedNode(rebase(term.value, base))
     return term
 
 

@@ -2,7 +2,9 @@
 systematic names.
 
 Dumps are generated from the sources, never edited by hand nor committed (as schema.org and
-W3C DCAT publish theirs). Nothing is written when validation fails. The output folder holds::
+W3C DCAT publish theirs). Nothing is written when validation fails. Each build is a folder
+``builds/KEY`` of the output folder, named by what it was built from (:func:`build_key`), and
+holds::
 
     dumps/nscn-graph-VERSION.ttl       Turtle
     dumps/nscn-graph-VERSION.nt.gz     N-Triples, gzip-compressed
@@ -12,6 +14,9 @@ W3C DCAT publish theirs). Nothing is written when validation fails. The output f
     void.ttl                           VoID description (statistics computed from the data)
     catalog.ttl                        DCAT-AP 3 catalogue record
     search.sqlite                      the search index (:mod:`nscn_graph.search`)
+
+``dumps``, ``void.ttl`` and ``catalog.ttl`` of the output folder are symbolic links into the
+newest build. A server finds its own build by its key and never writes into another one.
 
 Links to the server in ``void.ttl`` and ``catalog.ttl`` are under the manifest's ``links``
 (the ``PUBLIC_URL`` setting, or :data:`~nscn_graph.publish.metadata.LINKS_PLACEHOLDER`); the server
@@ -82,19 +87,20 @@ def dump_name(suffix: str, version: str = __version__) -> str:
     return f"nscn-graph-{version}.{suffix}"
 
 
-def fingerprint(files: Sequence[Path], *, base: str = DEFAULT_BASE) -> str:
-    """A digest of what a build is made from: the release, the IRI base and each file's bytes.
-    The server rebuilds at start-up when its sources do not match the built manifest."""
-    parts = [__version__, base]
-    for path in files:
-        parts.append(f"{path.name}:{hashlib.sha256(path.read_bytes()).hexdigest()}")
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+def build_key(graph: Graph, *, base: str, links: str, inputs: Sequence[Path] = ()) -> str:
+    """What a build is made from, as one digest: the release, the IRI base, the links'
+    placeholder, the graph's content (its store's ``data_version``, else a digest of its
+    triples) and the bytes of the other ``inputs`` (ontology, shapes)."""
+    version = graph.data_version() if hasattr(graph, "data_version") else None
+    if version is None:
+        from nscn_graph.stores.persistent import content_digest
 
-
-def source_of(graph: Graph, files: Sequence[Path], *, base: str) -> str:
-    """The fingerprint of a build of ``graph``: of its files; without files (a store loaded
-    elsewhere), the size of the graph stands for its content."""
-    return fingerprint(files, base=base) if files else f"{fingerprint([], base=base)}:{len(graph)}"
+        version = content_digest(graph.triples())
+    digest = hashlib.sha256("\n".join([__version__, base, links, version]).encode())
+    for path in inputs:
+        digest.update(b"\0" + Path(path).name.encode() + b"\0")
+        digest.update(hashlib.sha256(Path(path).read_bytes()).digest())
+    return digest.hexdigest()
 
 
 def source_date(files: Sequence[Path]) -> datetime:
@@ -115,25 +121,25 @@ def build(
     shapes: Path | None = None,
     links: str | None = None,
     store_dir: Path | None = None,
+    base: str = DEFAULT_BASE,
 ) -> tuple[Report, list[Dump]]:
-    """Validate ``files``; if they conform, write the dumps and descriptions to ``out`` and,
-    given ``store_dir``, a persistent on-disk store there
+    """Validate ``files``; if they conform, write the dumps and descriptions of the graph under
+    ``base`` to ``out`` and, given ``store_dir``, a persistent on-disk store there
     (:func:`nscn_graph.stores.persistent.write_persistent`)."""
-    loaded = load(files)
-    report = validate_loaded(loaded, shapes=shapes)
+    report = validate_loaded(load(files), shapes=shapes)
     if not report.conforms:
         error = ValidationFailed(f"{len(report.violations)} violation(s): nothing was written")
         error.report = report
         raise error
-    graph = EmbeddedStore(loaded.store)
-    dumps = write_dumps(graph, out, files=files, links=links)
+    graph = EmbeddedStore.from_files(files, base=base)
+    dumps = write_dumps(graph, out, files=files, base=base, links=links)
     from nscn_graph.search import ensure_index  # the search index, next to the dumps
 
-    ensure_index(graph, out, files=files)
+    ensure_index(graph, out, base=base)
     if store_dir is not None:
         from nscn_graph.stores.persistent import write_persistent
 
-        write_persistent(loaded.triples(), store_dir)
+        write_persistent(graph.triples(), store_dir, base=base, version=graph.data_version())
     return report, dumps
 
 
@@ -144,77 +150,249 @@ def write_dumps(
     files: Sequence[Path] = (),
     base: str = DEFAULT_BASE,
     links: str | None = None,
+    inputs: Sequence[Path] = (),
 ) -> list[Dump]:
-    """Write every dump, the checksums and the descriptions of ``graph`` to a temporary folder,
-    then move them into ``out``; the manifest is written last."""
-    if not hasattr(graph, "query"):  # a LoadedGraph: query its pyoxigraph store
-        graph = EmbeddedStore(graph.store)  # type: ignore[attr-defined]
+    """Write every dump, the checksums, the descriptions and the manifest of ``graph`` as one
+    build in ``out`` (:func:`ensure_built`, which builds even when a matching build exists)."""
+    built = _build_into(graph, out, files=files, base=base, links=links, inputs=inputs)
+    _point_at(out, built.root, replace=True)
+    return built.dumps
+
+
+@dataclass(frozen=True)
+class Built:
+    """A build on disk: its folder (``out/builds/KEY``) and its manifest."""
+
+    root: Path
+    manifest: dict[str, Any]
+
+    @property
+    def dumps(self) -> list[Dump]:
+        return [
+            Dump(
+                self.root / "dumps" / d["file"],
+                formats.by_name(d["format"]),
+                d["gzip"],
+                d["bytes"],
+                d["sha256"],
+            )
+            for d in self.manifest["dumps"]
+        ]
+
+
+BUILDS = "builds"
+
+
+def _links(links: str | None) -> str:
     links = links or metadata.LINKS_PLACEHOLDER
-    if not links.endswith("/"):
-        links += "/"
-    target = out / "dumps"
-    target.mkdir(parents=True, exist_ok=True)
+    return links if links.endswith("/") else links + "/"
+
+
+def ensure_built(
+    graph: Graph,
+    out: Path,
+    *,
+    files: Sequence[Path] = (),
+    base: str = DEFAULT_BASE,
+    links: str | None = None,
+    inputs: Sequence[Path] = (),
+) -> Built:
+    """The build of ``graph`` in ``out``, keyed by what it is made from
+    (:func:`build_key`): found if one exists and is complete, else written once.
+
+    A build is written into a temporary folder of ``out`` and renamed to ``out/builds/KEY``
+    (atomic: nobody ever sees half a build, and builds of other data, by other servers sharing
+    ``out``, are never overwritten). ``out/dumps``, ``out/void.ttl`` and ``out/catalog.ttl``
+    point (symbolic links) at the first build written there; ``nscn-graph build`` moves them to
+    its own build, a server never does.
+
+    The work runs in a forked child process where the platform forks, so that the caller (a
+    server's master, before it forks its workers) never holds the graph's triples and
+    serialisations: the heap a build needs would otherwise stay with it and every worker."""
+    return apart(_ensure_built, graph, out, files=files, base=base, links=links, inputs=inputs)
+
+
+def _ensure_built(
+    graph: Graph,
+    out: Path,
+    *,
+    files: Sequence[Path],
+    base: str,
+    links: str | None,
+    inputs: Sequence[Path],
+) -> Built:
+    links = _links(links)
+    key = build_key(graph, base=base, links=links, inputs=inputs)
+    root = out / BUILDS / key
+    manifest = _complete(root)
+    if manifest is None:
+        built = _build_into(graph, out, files=files, base=base, links=links, inputs=inputs, key=key)
+        _point_at(out, built.root, replace=False)
+        return built
+    return Built(root, manifest)
+
+
+def apart(function, *args, **kwargs):
+    """``function(*args, **kwargs)`` in a forked child process, its result or exception
+    passed back (pickled); in this process where the platform cannot fork."""
+    import multiprocessing
+    import pickle
+
+    try:
+        context = multiprocessing.get_context("fork")
+    except ValueError:
+        return function(*args, **kwargs)
+    reader, writer = context.Pipe(duplex=False)
+
+    def child() -> None:
+        reader.close()
+        try:
+            outcome = ("ok", function(*args, **kwargs))
+        except BaseException as error:  # passed back to the caller, whatever it is
+            outcome = ("error", _portable(error))
+        try:
+            writer.send_bytes(pickle.dumps(outcome))
+        finally:
+            writer.close()
+            os._exit(0)
+
+    process = context.Process(target=child, name="nscn-build", daemon=True)
+    process.start()
+    writer.close()
+    try:
+        message = pickle.loads(reader.recv_bytes())
+    except EOFError:
+        message = ("error", RuntimeError(f"the build process died ({process.exitcode})"))
+    finally:
+        reader.close()
+        process.join()
+    if message[0] == "error":
+        raise message[1]
+    return message[1]
+
+
+def _portable(error: BaseException) -> BaseException:
+    """``error`` as it survives pickling: the project's errors keep their status and headers."""
+    from nscn_graph.errors import NscnError
+
+    if isinstance(error, NscnError):
+        return error
+    try:
+        import pickle
+
+        pickle.loads(pickle.dumps(error))
+        return error
+    except Exception:
+        return RuntimeError(f"{type(error).__name__}: {error}")
+
+
+def _complete(root: Path) -> dict[str, Any] | None:
+    manifest = _read(root / "dumps" / MANIFEST)
+    if manifest is None:
+        return None
+    wanted = [
+        *(root / "dumps" / d["file"] for d in manifest.get("dumps", ())),
+        *(root / name for name in manifest.get("descriptions", {}).values()),
+    ]
+    return manifest if all(path.is_file() for path in wanted) else None
+
+
+def _build_into(
+    graph: Graph,
+    out: Path,
+    *,
+    files: Sequence[Path],
+    base: str,
+    links: str | None,
+    inputs: Sequence[Path],
+    key: str | None = None,
+) -> Built:
+    if not hasattr(graph, "query"):  # a LoadedGraph: query its pyoxigraph store
+        graph = EmbeddedStore(graph.store, base=base)  # type: ignore[attr-defined]
+    links = _links(links)
+    key = key or build_key(graph, base=base, links=links, inputs=inputs)
+    builds = out / BUILDS
+    builds.mkdir(parents=True, exist_ok=True)
     modified = source_date(files)
     stamp = modified.timestamp()
     iso = modified.strftime("%Y-%m-%dT%H:%M:%SZ")
     triples = list(graph.triples())
-    staged_dumps = []
-    with tempfile.TemporaryDirectory(dir=out) as tmp:
+    staging = Path(tempfile.mkdtemp(prefix=".build-", dir=builds))
+    try:
+        (staging / "dumps").mkdir()
+        dumps = []
         for fmt, suffix, gzipped in DUMPS:
             data = serialize(triples, fmt)
             if fmt is formats.JSONLD:
                 data = stable_json_ld(data)
             if gzipped:
                 data = gzip.compress(data, mtime=0)
-            staged = Path(tmp) / dump_name(suffix)
-            staged.write_bytes(data)
-            staged_dumps.append(
-                Dump(staged, fmt, gzipped, len(data), hashlib.sha256(data).hexdigest())
-            )
-        sums = "".join(f"{d.sha256}  {d.path.name}\n" for d in staged_dumps)
-        (Path(tmp) / CHECKSUMS).write_text(sums)
-        infos = [d.info() for d in staged_dumps]
+            name = dump_name(suffix)
+            (staging / "dumps" / name).write_bytes(data)
+            dumps.append((name, fmt, gzipped, len(data), hashlib.sha256(data).hexdigest()))
+        sums = "".join(f"{sha}  {name}\n" for name, _, _, _, sha in dumps)
+        (staging / "dumps" / CHECKSUMS).write_text(sums)
+        infos = [metadata.DumpInfo(n, f, g, size, sha) for n, f, g, size, sha in dumps]
         stats = void.statistics(graph, base=base)
         common = {"base": base, "links": links, "modified": iso, "version": __version__}
-        void.void_graph(stats, infos, **common).serialize(Path(tmp) / VOID_FILE, format="turtle")
+        void.void_graph(stats, infos, **common).serialize(staging / VOID_FILE, format="turtle")
         dcat.catalog_graph(graph, infos, **common).serialize(
-            Path(tmp) / CATALOG_FILE, format="turtle"
+            staging / CATALOG_FILE, format="turtle"
         )
-        result = []
-        for staged in staged_dumps:
-            final = target / staged.path.name
-            shutil.move(staged.path, final)
-            os.utime(final, (stamp, stamp))
-            result.append(Dump(final, staged.format, staged.gzipped, staged.size, staged.sha256))
-        shutil.move(Path(tmp) / CHECKSUMS, target / CHECKSUMS)
-        os.utime(target / CHECKSUMS, (stamp, stamp))
-        for name in (VOID_FILE, CATALOG_FILE):
-            shutil.move(Path(tmp) / name, out / name)
-    manifest: dict[str, Any] = {
-        "version": __version__,
-        "triples": len(graph),
-        "base": base,
-        "links": links,
-        "modified": iso,
-        "source": source_of(graph, files, base=base),
-        "checksums": CHECKSUMS,
-        "descriptions": {"void": VOID_FILE, "catalog": CATALOG_FILE},
-        "dumps": [
-            {
-                "file": d.path.name,
-                "format": d.format.name,
-                "media_type": d.format.media_type,
-                "gzip": d.gzipped,
-                "bytes": d.size,
-                "sha256": d.sha256,
-            }
-            for d in result
-        ],
-    }
-    staged_manifest = target / f".{MANIFEST}.{os.getpid()}"
-    staged_manifest.write_text(json.dumps(manifest, indent=2) + "\n")
-    os.replace(staged_manifest, target / MANIFEST)  # readers never see half a manifest
-    return result
+        manifest: dict[str, Any] = {
+            "version": __version__,
+            "triples": len(triples),
+            "base": base,
+            "links": links,
+            "modified": iso,
+            "key": key,
+            "checksums": CHECKSUMS,
+            "descriptions": {"void": VOID_FILE, "catalog": CATALOG_FILE},
+            "dumps": [
+                {
+                    "file": name,
+                    "format": fmt.name,
+                    "media_type": fmt.media_type,
+                    "gzip": gzipped,
+                    "bytes": size,
+                    "sha256": sha,
+                }
+                for name, fmt, gzipped, size, sha in dumps
+            ],
+        }
+        (staging / "dumps" / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
+        for path in (staging / "dumps").iterdir():
+            os.utime(path, (stamp, stamp))
+        root = builds / key
+        try:
+            os.rename(staging, root)
+        except OSError:  # built meanwhile by another process: the same inputs, the same build
+            shutil.rmtree(staging, ignore_errors=True)
+            if _complete(root) is None:
+                shutil.rmtree(root, ignore_errors=True)
+                return _build_into(
+                    graph, out, files=files, base=base, links=links, inputs=inputs, key=key
+                )
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return Built(root, _read(root / "dumps" / MANIFEST) or manifest)
+
+
+def _point_at(out: Path, root: Path, *, replace: bool) -> None:
+    """Make ``out/dumps``, ``out/void.ttl`` and ``out/catalog.ttl`` symbolic links into the
+    build ``root`` (each swapped atomically); without ``replace``, only where there is none."""
+    for name in ("dumps", VOID_FILE, CATALOG_FILE):
+        link = out / name
+        if not replace and (link.exists() or link.is_symlink()):
+            continue
+        target = root.relative_to(out) / name
+        if link.is_dir() and not link.is_symlink():  # a build of an older release
+            shutil.rmtree(link, ignore_errors=True)
+        staged = out / f".{name}.{os.getpid()}.link"
+        staged.unlink(missing_ok=True)
+        staged.symlink_to(target)
+        os.replace(staged, link)
 
 
 def stable_json_ld(data: bytes) -> bytes:
@@ -237,39 +415,14 @@ def stable_json_ld(data: bytes) -> bytes:
     return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def read_manifest(out: Path) -> dict[str, Any] | None:
-    """The manifest of the build in ``out``, or ``None`` if there is none (or it is unreadable)."""
+def _read(path: Path) -> dict[str, Any] | None:
     try:
-        return json.loads((out / "dumps" / MANIFEST).read_text())
+        return json.loads(path.read_text())
     except (OSError, ValueError):
         return None
 
 
-def ensure_built(
-    graph: Graph,
-    out: Path,
-    *,
-    files: Sequence[Path],
-    base: str = DEFAULT_BASE,
-    links: str | None = None,
-) -> dict[str, Any]:
-    """The manifest of the build in ``out``; if there is none, or it was built from other
-    sources (another release, base or data), build ``graph`` there first, once."""
-    manifest = read_manifest(out)
-    # Without files (a store loaded elsewhere), the size of the graph stands for its content.
-    wanted = (
-        fingerprint(files, base=base) if files else fingerprint([], base=base) + f":{len(graph)}"
-    )
-    complete = manifest is not None and all(
-        path.is_file()
-        for path in [
-            *(out / "dumps" / d["file"] for d in manifest.get("dumps", ())),
-            *(out / name for name in manifest.get("descriptions", {}).values()),
-        ]
-    )
-    if not complete or manifest is None or manifest.get("source") != wanted:
-        out.mkdir(parents=True, exist_ok=True)
-        write_dumps(graph, out, files=files, base=base, links=links)
-        manifest = read_manifest(out)
-        assert manifest is not None
-    return manifest
+def read_manifest(out: Path) -> dict[str, Any] | None:
+    """The manifest of the newest build in ``out``, or ``None`` if there is none (or it is
+    unreadable)."""
+    return _read(out / "dumps" / MANIFEST)

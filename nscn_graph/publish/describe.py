@@ -7,9 +7,8 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from nscn_graph.namespaces import DEFAULT_BASE
+from nscn_graph.namespaces import DEFAULT_BASE, unbase
 from nscn_graph.publish.annotations import Kind
-from nscn_graph.stores.memory import EmbeddedStore
 
 _CLASS_COUNTS = """
 SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?class } GROUP BY ?class ORDER BY ?class
@@ -39,14 +38,12 @@ class Summary:
         return found
 
 
-def summarise(store: EmbeddedStore, *, base: str = DEFAULT_BASE) -> Summary:
-    """Counts of the graph in ``store``; class IRIs are reported under the default base."""
+def summarise(store, *, base: str = DEFAULT_BASE) -> Summary:
+    """Counts of the graph in ``store`` (anything with ``query`` and ``len``), whose IRIs are
+    under ``base``; class IRIs are reported under the default base."""
     classes = {}
     for row in store.query(_CLASS_COUNTS):
         cls = row["class"]
         if isinstance(cls, ox.NamedNode):
-            iri = cls.value
-            if base != DEFAULT_BASE and iri.startswith(base):
-                iri = DEFAULT_BASE + iri[len(base) :]
-            classes[iri] = int(row["n"].value)
+            classes[unbase(cls.value, base)] = int(row["n"].value)
     return Summary(triples=len(store), classes=classes)

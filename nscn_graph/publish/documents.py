@@ -8,17 +8,19 @@ triples are, after the Linked Data practice of a *symmetric* concise description
 - the triples that link *to* it, with the labels and ``rdf:type`` of the things they come from
   (so a city's document lists its living labs and cases, and says which is which).
 
-The graph is small, so every document is prepared once, in one pass over the triples, when the
-server starts (:func:`index`). Aliases (``nscn:aliasOf``, e.g. ``id/city/kobenhavn``) have no
-document of their own: they redirect to their canonical thing.
+The server reads each document from its store when asked, by a fixed handful of queries
+(:class:`StoreDocuments`); :func:`index` prepares every document of a graph in one pass (the
+reference the tests compare the store's documents with). Aliases (``nscn:aliasOf``, e.g.
+``id/city/kobenhavn``) have no document of their own: they redirect to their canonical thing.
 """
 
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from threading import Lock
 
 import pyoxigraph as ox
 
@@ -154,16 +156,27 @@ def _document_of(iri: str) -> str:
 
 
 class StoreDocuments(Documents):
-    """The same documents, read from a large store when asked instead of indexed at start-up:
-    for a persistent or remote store, whose graph can be far larger than memory should hold.
+    """The same documents, read from the store when asked instead of indexed at start-up, so
+    that the graph can be far larger than memory should hold (every store serves them so).
 
-    Each document is assembled by a few SPARQL queries on the store (its triples, those of the
-    hash IRIs it links to, the triples that link to it, the labels and types of its neighbours);
-    aliases (few) are read once. A hash IRI that the thing does not link to is not found, unlike
-    :func:`index`, which groups every ``…#fragment`` subject with its thing.
+    A document is a fixed handful of SPARQL queries, however many links it has: its triples
+    and those of its hash IRIs (2), the triples that link to it (1), the labels (2) and types
+    (2) of everything it links to or is linked from (the document holds the types of the
+    latter only). The labels and types
+    read for a document also answer ``labels.get`` and ``types.get`` for its neighbours (a page
+    names every link) from a cache bounded by entries and bytes; aliases (few) are read once.
+    A hash IRI that the thing does not link to is not found, unlike :func:`index`, which groups
+    every ``…#fragment`` subject with its thing.
     """
 
-    def __init__(self, store, *, base: str = DEFAULT_BASE) -> None:
+    def __init__(
+        self,
+        store,
+        *,
+        base: str = DEFAULT_BASE,
+        max_entries: int = 50_000,
+        max_bytes: int = 16_000_000,
+    ) -> None:
         alias_of = alias_predicate(base)
         aliases = {
             row["a"].value: row["c"].value
@@ -171,7 +184,14 @@ class StoreDocuments(Documents):
             if isinstance(row["a"], ox.NamedNode) and isinstance(row["c"], ox.NamedNode)
         }
         self.store = store
-        super().__init__(base, _DocumentMap(self), aliases, _Labels(store), _Types(store))
+        self.seen = BoundedCache(max_entries=max_entries, max_bytes=max_bytes)
+        super().__init__(
+            base,
+            _DocumentMap(self),
+            aliases,
+            _Labels(self),
+            _Types(self),  # type: ignore[arg-type]
+        )
 
     def __len__(self) -> int:
         return len(self.documents)
@@ -211,7 +231,7 @@ class StoreDocuments(Documents):
 
     def _context(self, document: Document) -> list[ox.Triple]:
         """Labels of the IRIs the thing links to and of those linking to it, then the types
-        of the latter (each looked up from the thing, so the store follows its indexes)."""
+        of the latter: three queries, each following the store's indexes from the thing."""
         iri = document.iri
         linked = {t.object.value for t in document.own if isinstance(t.object, ox.NamedNode)}
         linked -= {iri}
@@ -222,26 +242,86 @@ class StoreDocuments(Documents):
             f"SELECT DISTINCT ?s ?p ?o WHERE {{ ?s ?x <{iri}> . ?s ?p ?o {label_filter} }}"
         ):
             labels[triple.subject.value].append(triple)
-        for other in sorted(linked - sources):
-            labels[other] = self._triples(
-                f"SELECT ?s ?p ?o WHERE {{ BIND(<{other}> AS ?s) ?s ?p ?o {label_filter} }}"
-            )
+        if linked - sources:
+            for triple in self._triples(
+                f"SELECT DISTINCT ?s ?p ?o WHERE {{ <{iri}> ?x ?s . ?s ?p ?o {label_filter} }}"
+            ):
+                if triple.subject.value in linked:
+                    labels[triple.subject.value].append(triple)
         types: dict[str, list[ox.Triple]] = defaultdict(list)
         for triple in self._triples(
             f"SELECT DISTINCT ?s ?p ?o WHERE {{ ?s ?x <{iri}> . BIND(<{RDF_TYPE}> AS ?p) "
             "?s ?p ?o }"
         ):
             types[triple.subject.value].append(triple)
+        if linked - sources:  # what the thing links to: its types name it on a page
+            for triple in self._triples(
+                f"SELECT DISTINCT ?s ?p ?o WHERE {{ <{iri}> ?x ?s . BIND(<{RDF_TYPE}> AS ?p) "
+                "?s ?p ?o }"
+            ):
+                if triple.subject.value in linked - sources:
+                    types[triple.subject.value].append(triple)
         context: list[ox.Triple] = []
         for other in sorted(linked | sources):
-            found = labels.get(other, ())
-            context.extend(sorted(found, key=lambda t: LABELS.index(t.predicate.value)))
+            found = sorted(labels.get(other, ()), key=lambda t: LABELS.index(t.predicate.value))
+            context.extend(found)
+            self.seen.put(("labels", other), [t.object for t in found])
         for other in sorted(sources):
             context.extend(types.get(other, ()))
+        for other in sorted(linked | sources):
+            self.seen.put(("types", other), [t.object.value for t in types.get(other, ())])
         return context
 
     def _triples(self, sparql: str) -> list[ox.Triple]:
         return [ox.Triple(r["s"], r["p"], r["o"]) for r in self.store.query(sparql)]
+
+
+class BoundedCache:
+    """A least-recently-used mapping bounded by entries and by (approximate) bytes."""
+
+    def __init__(self, *, max_entries: int, max_bytes: int) -> None:
+        self.max_entries, self.max_bytes = max_entries, max_bytes
+        self._items: OrderedDict[object, tuple[object, int]] = OrderedDict()
+        self._bytes = 0
+        self._lock = Lock()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @property
+    def bytes(self) -> int:
+        return self._bytes
+
+    def get(self, key: object, default=None):
+        with self._lock:
+            found = self._items.get(key)
+            if found is None:
+                return default
+            self._items.move_to_end(key)
+            return found[0]
+
+    def put(self, key: object, value: object, size: int | None = None) -> None:
+        size = size if size is not None else _size(key) + _size(value)
+        if size > self.max_bytes:
+            return
+        with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self._bytes -= old[1]
+            self._items[key] = (value, size)
+            self._bytes += size
+            while len(self._items) > self.max_entries or self._bytes > self.max_bytes:
+                _, (_, dropped) = self._items.popitem(last=False)
+                self._bytes -= dropped
+
+
+def _size(value: object) -> int:
+    """About how many bytes ``value`` holds (strings, terms and lists of them)."""
+    if isinstance(value, list | tuple):
+        return 64 + sum(_size(v) for v in value)
+    if isinstance(value, bytes):
+        return 33 + len(value)
+    return 56 + len(str(value))
 
 
 def _unique(triples: list[ox.Triple]) -> list[ox.Triple]:
@@ -307,31 +387,58 @@ class _DocumentMap:
         return iter(self.owner)
 
 
-class _Labels:
-    """``documents.labels`` of a :class:`StoreDocuments`: skos:prefLabel first."""
+_MISSING = object()
 
-    def __init__(self, store) -> None:
-        self.store = store
+
+class _Labels:
+    """``documents.labels`` of a :class:`StoreDocuments`: skos:prefLabel first; the labels of
+    a document's neighbours come from reading that document."""
+
+    def __init__(self, owner: StoreDocuments) -> None:
+        self.owner = owner
+
+    def __getitem__(self, iri: str):
+        found = self.get(iri)
+        if found is None:
+            raise KeyError(iri)
+        return found
 
     def get(self, iri: str, default=None):
         if not iri.startswith(("http://", "https://", "urn:")):
             return default
-        rows = self.store.query(
-            f"SELECT ?p ?l WHERE {{ VALUES ?p {{ <{SKOS_PREF_LABEL}> <{RDFS_LABEL}> }} "
-            f"<{iri}> ?p ?l FILTER(isLiteral(?l)) }}"
-        )
-        found = sorted(((LABELS.index(r["p"].value), r["l"]) for r in rows), key=lambda x: x[0])
-        return [label for _, label in found] or default
+        found = self.owner.seen.get(("labels", iri), _MISSING)
+        if found is _MISSING:
+            rows = self.owner.store.query(
+                f"SELECT ?p ?l WHERE {{ VALUES ?p {{ <{SKOS_PREF_LABEL}> <{RDFS_LABEL}> }} "
+                f"<{iri}> ?p ?l FILTER(isLiteral(?l)) }}"
+            )
+            ranked = sorted(
+                ((LABELS.index(r["p"].value), r["l"]) for r in rows), key=lambda x: x[0]
+            )
+            found = [label for _, label in ranked]
+            self.owner.seen.put(("labels", iri), found)
+        return found or default
 
 
 class _Types:
-    """``documents.types`` of a :class:`StoreDocuments`."""
+    """``documents.types`` of a :class:`StoreDocuments` (a document's neighbours: from reading
+    that document)."""
 
-    def __init__(self, store) -> None:
-        self.store = store
+    def __init__(self, owner: StoreDocuments) -> None:
+        self.owner = owner
+
+    def __getitem__(self, iri: str):
+        found = self.get(iri)
+        if found is None:
+            raise KeyError(iri)
+        return found
 
     def get(self, iri: str, default=None):
         if not iri.startswith(("http://", "https://", "urn:")):
             return default
-        rows = self.store.query(f"SELECT ?t WHERE {{ <{iri}> a ?t }}")
-        return [r["t"].value for r in rows if isinstance(r["t"], ox.NamedNode)] or default
+        found = self.owner.seen.get(("types", iri), _MISSING)
+        if found is _MISSING:
+            rows = self.owner.store.query(f"SELECT ?t WHERE {{ <{iri}> a ?t }}")
+            found = [r["t"].value for r in rows if isinstance(r["t"], ox.NamedNode)]
+            self.owner.seen.put(("types", iri), found)
+        return found or default

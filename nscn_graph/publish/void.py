@@ -14,7 +14,7 @@ import pyoxigraph as ox
 import rdflib
 from rdflib.namespace import DCTERMS, FOAF, RDF, XSD
 
-from nscn_graph.namespaces import DEFAULT_BASE, PREFIXES, VOID
+from nscn_graph.namespaces import DEFAULT_BASE, PREFIXES, VOID, rebase
 from nscn_graph.publish import annotations, metadata
 from nscn_graph.publish.metadata import Queryable
 
@@ -99,9 +99,7 @@ def vocabularies(terms: Sequence[str], *, base: str = DEFAULT_BASE) -> tuple[str
     """The vocabularies (``void:vocabulary``) the classes and properties come from: the
     namespace of each term, without a trailing ``#`` (VoID §4.2)."""
     known = sorted(
-        (iri if not iri.startswith(DEFAULT_BASE) else base + iri[len(DEFAULT_BASE) :])
-        for iri in PREFIXES.values()
-        if not iri.startswith(DEFAULT_BASE + "id/")
+        rebase(iri, base) for iri in PREFIXES.values() if not iri.startswith(DEFAULT_BASE + "id/")
     )
     found = set()
     for term in terms:

@@ -14,8 +14,8 @@ The library never imports the web app; ``nscn_graph.web.search`` serves this ove
 
 from __future__ import annotations
 
+import hashlib
 import tempfile
-from collections.abc import Sequence
 from pathlib import Path
 
 from nscn_graph.namespaces import DEFAULT_BASE
@@ -26,25 +26,28 @@ from .query import Query, parse, snippet
 from .sparql import sparql_for
 
 
-def ensure_index(
-    store, out: Path, *, files: Sequence[Path] = (), base: str = DEFAULT_BASE
-) -> SearchIndex:
+def ensure_index(store, out: Path, *, base: str = DEFAULT_BASE) -> SearchIndex:
     """The search index of ``store`` in the folder ``out`` (``out/search.sqlite``); written
-    first if there is none, or it was built from other sources (the fingerprint of
-    :func:`nscn_graph.publish.build.source_of`). A folder that cannot be written falls back to
-    a temporary one."""
-    from nscn_graph.publish.build import source_of
-
-    source = source_of(store, files, base=base)
+    first if there is none, or it was built from other data (the store's
+    :meth:`~nscn_graph.stores.base.Store.data_version` and the base; a store whose data can
+    change while the server runs, a remote one, has no version, so its index is built anew at
+    each start). A folder that cannot be written falls back to a temporary one."""
+    version = store.data_version()
+    source = hashlib.sha256(f"{version}\0{base}".encode()).hexdigest() if version else None
     path = Path(out) / INDEX_FILE
     meta = read_meta(path)
-    if meta is None or meta.get("source") != source or meta.get("format") != FORMAT:
+    if (
+        source is None
+        or meta is None
+        or meta.get("source") != source
+        or meta.get("format") != FORMAT
+    ):
         entries = collect(store, base=base)
         try:
-            write_index(entries, path, source=source)
+            write_index(entries, path, source=source or "")
         except OSError:
             path = Path(tempfile.mkdtemp(prefix="nscn-search-")) / INDEX_FILE
-            write_index(entries, path, source=source)
+            write_index(entries, path, source=source or "")
     return SearchIndex(path)
 
 

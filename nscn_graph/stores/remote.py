@@ -6,15 +6,26 @@ Queries follow the SPARQL 1.1 Protocol (POST, form-encoded) and are scoped to ou
 A store that is down, slow or answers an error raises
 :class:`~nscn_graph.errors.StoreUnavailable` (502/503) or :class:`~nscn_graph.errors.StoreTimeout`
 (504), with ``Retry-After`` where waiting helps (RFC 9110).
+
+A store that hangs must not hold every thread of the server (requests that do not need it, such
+as dumps and descriptions, would wait behind those that do), so calls to the store are bounded:
+
+- at most ``concurrency`` calls at once per process (a semaphore); past it, 503 at once;
+- a short connect timeout, separate from the read timeout;
+- a circuit breaker (:class:`Breaker`): when a call fails to connect or times out, a trivial
+  query with the connect timeout tells a slow query from a store that is down or frozen; while
+  the store is known to be down every call is a 503 with ``Retry-After`` at once, and after the
+  cool-down one call (half-open) probes it again.
 """
 
 from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pyoxigraph as ox
 
@@ -24,16 +35,18 @@ from nscn_graph.namespaces import PREFIXES, sparql_prologue
 from nscn_graph.sparql import guard
 from nscn_graph.sparql.dataset import scope_dataset
 from nscn_graph.sparql.syntax import query_syntax_error
-from nscn_graph.stores.memory import QueryResult
-
-if TYPE_CHECKING:
-    from nscn_graph.stores import StoreSpec
+from nscn_graph.stores.base import Backend, Capabilities, OpenOptions, QueryResult
 
 KIND = "sparql"
 USER_ENV, PASSWORD_ENV = "NSCN_STORE_USER", "NSCN_STORE_PASSWORD"
+CAPABILITIES = Capabilities(
+    local=False, loadable=True, statistics=False, immutable=False, credentials=True
+)
 
 #: Seconds a client is asked to wait (``Retry-After``) when the store is down or slow.
 RETRY_DOWN, RETRY_SLOW = 30, 10
+#: Seconds the breaker stays open before it lets one call probe the store again.
+COOL_DOWN = 5.0
 
 #: Triples per SPARQL ``INSERT DATA`` request when a store has no Graph Store Protocol.
 INSERT_BATCH = 10_000
@@ -58,6 +71,104 @@ _GRAPH_TYPES = {
 }
 _ACCEPT_RESULTS = "application/sparql-results+json, application/sparql-results+xml;q=0.9"
 _ACCEPT_GRAPH = "application/n-triples, text/plain;q=0.9, text/turtle;q=0.8"
+
+
+# --- the specification ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoreSpec:
+    """``sparql+URL[?update=URL&gsp=URL&graph=IRI]`` (see :mod:`nscn_graph.stores`)."""
+
+    query_url: str
+    update_url: str | None = None
+    gsp_url: str | None = None
+    graph: str | None = None
+    kind: str = field(default=KIND, init=False)
+
+    def __str__(self) -> str:
+        return f"{KIND}+{self.query_url}"
+
+
+def parse_spec(url: str, *, base: str) -> StoreSpec:
+    parts = urlsplit(url)
+    _check_url(url, "query")
+    options: dict[str, str | None] = {"update": None, "gsp": None, "graph": None}
+    kept = []
+    for key, value in parse_qsl(parts.query, keep_blank_values=True):
+        if key in options:
+            options[key] = value
+        else:
+            kept.append((key, value))
+    for key in ("update", "gsp"):
+        if options[key]:
+            _check_url(options[key] or "", key)
+    graph = options["graph"] or base + "graph"
+    if not urlsplit(graph).scheme:
+        raise InputError(f"graph= must be an absolute IRI, not {graph!r}")
+    return StoreSpec(
+        query_url=urlunsplit(parts._replace(query=urlencode(kept))),
+        update_url=options["update"] or None,
+        gsp_url=options["gsp"] or None,
+        graph=graph,
+    )
+
+
+def _check_url(url: str, what: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InputError(f"the {what} URL must be an http(s) URL, not {url!r}")
+    if parts.username or parts.password:
+        raise InputError(
+            f"put no credentials in the {what} URL: set {USER_ENV} and {PASSWORD_ENV} instead"
+        )
+
+
+# --- bounding the calls --------------------------------------------------------------------
+
+
+class Breaker:
+    """A circuit breaker: closed (calls go through), open (the store is known to be down: every
+    call fails at once until ``cool_down`` has passed), half-open (one call probes the store;
+    the others still fail at once)."""
+
+    def __init__(self, cool_down: float = COOL_DOWN) -> None:
+        self.cool_down = cool_down
+        self._lock = threading.Lock()
+        self._opened_at: float | None = None
+        self._probing = False
+        self.reason = ""
+
+    @property
+    def state(self) -> str:
+        if self._opened_at is None:
+            return "closed"
+        return "half-open" if self._probing else "open"
+
+    def admit(self) -> bool:
+        """Whether a call may go to the store now; ``True`` for the one probing call of a
+        half-open breaker, which must end with :meth:`succeeded` or :meth:`failed`."""
+        with self._lock:
+            if self._opened_at is None:
+                return True
+            if self._probing or time.monotonic() - self._opened_at < self.cool_down:
+                return False
+            self._probing = True
+            return True
+
+    def retry_after(self) -> int:
+        if self._opened_at is None:
+            return 1
+        left = self.cool_down - (time.monotonic() - self._opened_at)
+        return max(1, round(left + 0.5))
+
+    def succeeded(self) -> None:
+        with self._lock:
+            self._opened_at, self._probing, self.reason = None, False, ""
+
+    def failed(self, reason: str) -> None:
+        with self._lock:
+            self._opened_at, self._probing, self.reason = time.monotonic(), False, reason
 
 
 class RemoteTriples:
@@ -86,11 +197,18 @@ class SparqlStore:
     spec: StoreSpec
     credentials: tuple[str, str] | None = None
     timeout: float = 30.0
-    connect_timeout: float = 5.0
-    kind: str = field(default=KIND, init=False)
-    #: queries are answered over HTTP: the query workers must be able to connect
-    needs_network: bool = field(default=True, init=False)
+    connect_timeout: float = 3.0
+    #: calls to the store at once, per process (past it: 503 at once)
+    concurrency: int = 4
+    base: str = ""
+    name: str = field(default=KIND, init=False)
+    capabilities: Capabilities = field(default=CAPABILITIES, init=False)
+    breaker: Breaker = field(default_factory=Breaker, init=False, repr=False)
     _local: threading.local = field(default_factory=threading.local, init=False, repr=False)
+    _slots: threading.BoundedSemaphore = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._slots = threading.BoundedSemaphore(max(1, self.concurrency))
 
     @property
     def graph(self) -> str:
@@ -116,24 +234,84 @@ class SparqlStore:
             self._local.session, self._local.pid = session, os.getpid()
         return session
 
-    def _request(self, method: str, url: str, *, what: str, **kw):
-        """One request to the store; its failures as :class:`StoreUnavailable`."""
+    def _request(
+        self, method: str, url: str, *, what: str, read_timeout: float | None = None, **kw
+    ):
+        """One request to the store, bounded (see the module docstring); its failures as
+        :class:`StoreUnavailable`."""
+        if not self._slots.acquire(blocking=False):
+            raise StoreUnavailable(
+                f"the SPARQL store is busy: {self.concurrency} calls to it are under way "
+                "from this server process; try again in a moment",
+                status=503,
+                title="Store busy",
+                headers={"Retry-After": "1"},
+            )
+        try:
+            if not self.breaker.admit():
+                raise _down(
+                    f"the SPARQL store is down ({self.breaker.reason or what})",
+                    retry=self.breaker.retry_after(),
+                )
+            try:
+                response = self._send(method, url, what=what, read_timeout=read_timeout, **kw)
+            except _Unreachable as error:
+                self.breaker.failed(error.why)
+                raise error.error from None
+            except _Slow as slow:
+                if self._answers_quickly():  # a slow query, not a frozen store
+                    self.breaker.succeeded()
+                else:
+                    self.breaker.failed("it accepts connections but does not answer")
+                raise slow.error from None
+            except BaseException:
+                self.breaker.succeeded()  # it answered, if badly
+                raise
+            self.breaker.succeeded()
+            return response
+        finally:
+            self._slots.release()
+
+    def _answers_quickly(self) -> bool:
+        """Whether the store answers a trivial query within the connect timeout."""
+        try:
+            self._send(
+                "POST",
+                self.spec.query_url,
+                what="probe",
+                read_timeout=self.connect_timeout,
+                data=[("query", "ASK {}")],
+                headers={"Accept": _ACCEPT_RESULTS},
+            )
+        except (_Unreachable, _Slow, StoreUnavailable):
+            return False
+        return True
+
+    def _send(self, method: str, url: str, *, what: str, read_timeout: float | None, **kw):
         import requests
 
+        read = self.timeout if read_timeout is None else read_timeout
         try:
             response = self._session().request(
-                method, url, timeout=(self.connect_timeout, self.timeout), **kw
+                method, url, timeout=(self.connect_timeout, read), **kw
             )
         except requests.ConnectTimeout:
-            raise _down(f"the SPARQL store did not accept a connection ({what})") from None
+            raise _Unreachable(
+                "it did not accept a connection",
+                _down(f"the SPARQL store did not accept a connection ({what})"),
+            ) from None
         except requests.Timeout:
-            raise StoreTimeout(
-                f"the SPARQL store did not answer within {self.timeout:g} s ({what}); "
-                "try again later or simplify the query",
-                headers={"Retry-After": str(RETRY_SLOW)},
+            raise _Slow(
+                StoreTimeout(
+                    f"the SPARQL store did not answer within {read:g} s ({what}); "
+                    "try again later or simplify the query",
+                    headers={"Retry-After": str(RETRY_SLOW)},
+                )
             ) from None
         except requests.ConnectionError:
-            raise _down(f"the SPARQL store is not reachable ({what})") from None
+            raise _Unreachable(
+                "it is not reachable", _down(f"the SPARQL store is not reachable ({what})")
+            ) from None
         except requests.RequestException as exc:
             raise StoreUnavailable(
                 f"the SPARQL store failed ({what}): {type(exc).__name__}"
@@ -199,9 +377,33 @@ class SparqlStore:
     def triples(self) -> Iterable[ox.Triple]:
         return self.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")  # type: ignore[return-value]
 
-    def ping(self) -> None:
-        """Raise :class:`StoreUnavailable` unless the store answers a trivial query."""
-        self.query("ASK { }")
+    def summary(self):
+        """Counts of the graph, queried now (the store can change under the server)."""
+        from nscn_graph.publish.describe import summarise
+
+        return summarise(self, base=self.base)
+
+    def data_version(self) -> str | None:
+        return None  # the store's content can change while the server runs
+
+    def check(self) -> None:
+        """Raise :class:`StoreUnavailable` unless the store answers a trivial query within
+        the connect timeout (``/health``'s readiness)."""
+        self._request(
+            "POST",
+            self.spec.query_url,
+            what="health check",
+            read_timeout=self.connect_timeout,
+            data=[("query", "ASK {}")],
+            headers={"Accept": _ACCEPT_RESULTS},
+        )
+
+    def describe(self) -> dict[str, object]:
+        return {
+            "kind": self.name,
+            "capabilities": self.capabilities.as_dict(),
+            "breaker": self.breaker.state,
+        }
 
     # -- loading
 
@@ -279,9 +481,19 @@ def query_form(
     return "graph" if isinstance(result, ox.QueryTriples) else "select"
 
 
-def _down(detail: str) -> StoreUnavailable:
+class _Unreachable(Exception):
+    def __init__(self, why: str, error: StoreUnavailable) -> None:
+        self.why, self.error = why, error
+
+
+class _Slow(Exception):
+    def __init__(self, error: StoreTimeout) -> None:
+        self.error = error
+
+
+def _down(detail: str, *, retry: int = RETRY_DOWN) -> StoreUnavailable:
     return StoreUnavailable(
-        detail + "; try again later", status=503, headers={"Retry-After": str(RETRY_DOWN)}
+        detail + "; try again later", status=503, headers={"Retry-After": str(retry)}
     )
 
 
@@ -348,3 +560,41 @@ def _challenge_auth_class():
 
 def _ChallengeAuth(user: str, password: str):  # noqa: N802 - a class factory
     return _challenge_auth_class()(user, password)
+
+
+# --- the backend ---------------------------------------------------------------------------
+
+
+def _open(spec: StoreSpec, options: OpenOptions) -> SparqlStore:
+    environ = os.environ if options.environ is None else options.environ
+    user, password = environ.get(USER_ENV), environ.get(PASSWORD_ENV)
+    return SparqlStore(
+        spec,
+        credentials=(user, password or "") if user else None,
+        timeout=options.timeout,
+        connect_timeout=options.connect_timeout,
+        concurrency=options.concurrency,
+        base=options.base,
+    )
+
+
+def _load(spec: StoreSpec, triples: Iterable[ox.Triple], options: OpenOptions) -> str:
+    store = _open(spec, options)
+    triples = list(triples)
+    how = store.replace(triples)
+    return f"loaded {len(triples)} triples into <{store.graph}> of {spec} ({how})"
+
+
+BACKEND = Backend(
+    kind=KIND,
+    prefix=KIND + "+",
+    help="""sparql+URL[?update=URL&gsp=URL&graph=IRI]
+                                 any SPARQL 1.1 store by its query URL, e.g. Oxigraph server:
+    sparql+http://127.0.0.1:7878/query?update=http://127.0.0.1:7878/update&gsp=http://127.0.0.1:7878/store&graph=https://w3id.org/nscn/graph
+                                 or Virtuoso:
+    sparql+http://127.0.0.1:8890/sparql?update=http://127.0.0.1:8890/sparql-auth&gsp=http://127.0.0.1:8890/sparql-graph-crud-auth&graph=https://w3id.org/nscn/graph""",
+    capabilities=CAPABILITIES,
+    parse=parse_spec,
+    open=_open,
+    load=_load,
+)

@@ -14,7 +14,7 @@ from other data), the dumps and descriptions are built there once.
 from __future__ import annotations
 
 import hashlib
-import tempfile
+import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -23,10 +23,12 @@ from typing import Any
 
 from flask import Blueprint, Flask, current_app, jsonify, render_template, request, send_file
 
-from nscn_graph import formats
+from nscn_graph import formats, paths
 from nscn_graph.errors import NotFound, NscnError
 from nscn_graph.publish import metadata
-from nscn_graph.publish.build import CHECKSUMS, MANIFEST, ensure_built
+from nscn_graph.publish.build import CHECKSUMS, MANIFEST, Built, ensure_built
+from nscn_graph.stores.memory import give_back_memory
+from nscn_graph.tempfolders import owned_folder
 
 from .links import server_url
 from .negotiation import negotiate
@@ -39,6 +41,8 @@ GZIP = "application/gzip"
 MAX_AGE = 3600
 #: The list of dumps: JSON for programs (and ``*/*``), a page for browsers.
 LISTING_FORMATS = (formats.JSON, formats.HTML)
+#: Where a server whose ``DIST`` is not writable builds instead (removed when it exits).
+FALLBACK_PREFIX = "nscn-dist-"
 
 
 @dataclass(frozen=True)
@@ -50,11 +54,17 @@ class File:
     sha256: str
     attachment: bool
     format: str | None = None
+    #: (device, inode, size, modification time) when the file was verified
+    identity: tuple[int, int, int, int] = (0, 0, 0, 0)
+
+    def unchanged(self, stat: os.stat_result) -> bool:
+        return (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns) == self.identity
 
 
 @dataclass
 class Dist:
-    """The build the server publishes: its folder, manifest and servable files."""
+    """The build the server publishes: its folder, manifest and servable files, each verified
+    (size and SHA-256 against the manifest) when the server took the build."""
 
     root: Path
     manifest: dict[str, Any]
@@ -62,8 +72,10 @@ class Dist:
     files: dict[str, File] = field(default_factory=dict)
 
     @classmethod
-    def from_manifest(cls, root: Path, manifest: dict[str, Any]) -> Dist:
-        dist = cls(root, manifest, datetime.fromisoformat(manifest["modified"]))
+    def from_build(cls, built: Built) -> Dist:
+        """The verified build; :class:`NotFound` naming the file that does not match."""
+        manifest = built.manifest
+        dist = cls(built.root, manifest, datetime.fromisoformat(manifest["modified"]))
         for entry in manifest["dumps"]:
             fmt = formats.by_name(entry["format"])
             dist.add(
@@ -87,19 +99,30 @@ class Dist:
         format: str | None = None,
     ) -> None:
         path = self.root / "dumps" / name
-        data = path.read_bytes() if sha256 is None else None
+        digest = hashlib.sha256()
+        with path.open("rb") as file:
+            stat = os.fstat(file.fileno())
+            for chunk in iter(lambda: file.read(1 << 20), b""):
+                digest.update(chunk)
+        if sha256 is not None and digest.hexdigest() != sha256:
+            raise BuildMismatch(f"{name} of the build {self.root.name} does not match its manifest")
         self.files[name] = File(
             name=name,
             path=path,
             content_type=content_type,
-            size=path.stat().st_size,
-            sha256=sha256 or hashlib.sha256(data or b"").hexdigest(),
+            size=stat.st_size,
+            sha256=digest.hexdigest(),
             attachment=attachment,
             format=format,
+            identity=(stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns),
         )
 
     def dumps(self) -> list[File]:
         return [f for f in self.files.values() if f.attachment]
+
+
+class BuildMismatch(NscnError):
+    """A build whose files are not what its manifest says (changed on disk)."""
 
 
 def init_app(app: Flask) -> None:
@@ -115,17 +138,43 @@ def init_app(app: Flask) -> None:
 
 
 def prepare(app: Flask) -> Dist:
+    """The build of the served graph: found in ``DIST`` by its key (or written there once),
+    then verified. An unwritable ``DIST`` falls back to a temporary folder of this process."""
     graph: Published = app.extensions["nscn"]
-    root = Path(app.config["DIST"]).absolute()
-    options = {"files": graph.files, "base": graph.base, "links": app.config["PUBLIC_URL"]}
+    root = Path(app.config["ROOT"])
+    options = {
+        "base": graph.base,
+        "links": app.config["PUBLIC_URL"],
+        "files": _data_files(app),
+        "inputs": (paths.ontology_file(root), paths.shapes_file(root)),
+    }
+    out = Path(app.config["DIST"]).absolute()
     try:
-        manifest = ensure_built(graph.store, root, **options)
+        built = ensure_built(graph.store, out, **options)
     except OSError as error:  # a read-only DIST without a build of this data
-        fallback = Path(tempfile.mkdtemp(prefix="nscn-dist-"))
-        app.logger.warning("cannot build in %s (%s); building in %s", root, error, fallback)
-        root = fallback
-        manifest = ensure_built(graph.store, root, **options)
-    return Dist.from_manifest(root, manifest)
+        fallback = owned_folder(FALLBACK_PREFIX)
+        app.logger.warning("cannot build in %s (%s); building in %s", out, error, fallback)
+        built = ensure_built(graph.store, fallback, **options)
+    finally:
+        give_back_memory()
+    try:
+        return Dist.from_build(built)
+    except (BuildMismatch, OSError) as error:  # changed under us: build it again, once
+        app.logger.warning("the build %s does not verify (%s); building again", built.root, error)
+        import shutil
+
+        shutil.rmtree(built.root, ignore_errors=True)
+        return Dist.from_build(ensure_built(graph.store, built.root.parent.parent, **options))
+
+
+def _data_files(app: Flask) -> list[Path]:
+    """The files whose modification time dates the build (``Last-Modified``)."""
+    config = app.config
+    return (
+        [Path(p) for p in config["DATA"]]
+        if config["DATA"]
+        else paths.data_files(Path(config["ROOT"]))
+    )
 
 
 _PREPARING = Lock()
@@ -143,13 +192,29 @@ def dist() -> Dist:
     return current
 
 
+def _gone() -> NotFound:
+    return NotFound(
+        "this file of the build changed or vanished on the server; see /dumps/ for the list"
+    )
+
+
 @bp.get("/dumps/<name>")
 def dump(name: str):
-    """One file of the build (GET and HEAD; conditional and range requests, RFC 9110)."""
+    """One file of the build (GET and HEAD; conditional and range requests, RFC 9110). Only
+    the verified file is served: one that changed or vanished since is a 404, never another
+    body under this one's checksum."""
     file = dist().files.get(name)
     if file is None:
         raise NotFound("there is no dump of this name; see /dumps/ for the list")
-    _ignore_unservable_range()
+    try:
+        stat = os.stat(file.path)
+    except OSError:
+        current_app.logger.error("dump %s vanished from %s", name, file.path.parent)
+        raise _gone() from None
+    if not file.unchanged(stat):
+        current_app.logger.error("dump %s changed under the server in %s", name, file.path.parent)
+        raise _gone()
+    _normalise_range(file.size)
     response = send_file(
         file.path,
         mimetype=file.content_type.split(";")[0],
@@ -164,16 +229,22 @@ def dump(name: str):
     return response
 
 
-def _ignore_unservable_range() -> None:
+def _normalise_range(size: int) -> None:
     """RFC 9110 §14.2: a Range in a unit the server does not know MUST be ignored (and one that
     is malformed, or asks for several parts, MAY be): the whole file is sent, as werkzeug
-    would otherwise answer 416. A well-formed byte range past the end stays 416."""
+    would otherwise answer 416. §14.1.2: a suffix range longer than the file selects the whole
+    file (206). A well-formed byte range that starts past the end stays 416."""
     if "HTTP_RANGE" not in request.environ:
         return
     wanted = request.range
     if wanted is None or wanted.units != "bytes" or len(wanted.ranges) != 1:
         del request.environ["HTTP_RANGE"]
         request.__dict__.pop("range", None)  # werkzeug caches the parsed header
+        return
+    start, end = wanted.ranges[0]
+    if start < 0 and end is None and -start > size and size > 0:
+        request.environ["HTTP_RANGE"] = "bytes=0-"
+        request.__dict__.pop("range", None)
 
 
 @bp.get("/dumps/")

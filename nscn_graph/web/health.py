@@ -1,7 +1,8 @@
-"""``/health``: liveness and readiness (the store is reachable and answers a query).
+"""``/health``: liveness and readiness (the store answers a trivial query).
 
-A store that is down, slow or answers an error makes ``/health`` a 503 that says so (with the
-store kind and ``Retry-After``), never a 500.
+It reports the store as the store describes itself (its kind and what it can do) and never
+waits on it longer than the store's connect timeout. A store that is down, slow or answers an
+error makes ``/health`` a 503 that says so (with ``Retry-After``), never a 500.
 """
 
 from __future__ import annotations
@@ -19,11 +20,15 @@ bp = Blueprint("health", __name__)
 @bp.get("/health")
 def health():
     graph = published()
-    body: dict[str, object] = {"version": __version__, "store": graph.store_kind}
+    described = graph.store.describe()
+    body: dict[str, object] = {"version": __version__, "store": described["kind"]}
+    body.update({k: v for k, v in described.items() if k != "kind"})
     headers: dict[str, str] = {"Cache-Control": "no-store"}
     try:
-        ready = bool(graph.store.query("ASK { ?s ?p ?o }"))
-        body["triples"] = graph.summary.triples
+        graph.store.check()
+        summary = graph.summary
+        body["triples"] = summary.triples
+        ready = summary.triples > 0
         if not ready:
             body["detail"] = "the store holds no triples of the graph"
     except StoreUnavailable as exc:

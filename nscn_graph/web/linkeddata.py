@@ -8,8 +8,9 @@ W3C Interest Group Note 2008, §4.3 "303 URIs forwarding to one generic document
   is that one form whatever the ``Accept``. Every answer links its other forms with
   ``Link: <…>; rel="alternate"; type="…"``.
 
-Documents are prepared once at start-up (:func:`nscn_graph.publish.documents.index`); their RDF
-bytes are serialised on first request and kept.
+Documents are read from the store when asked, by a fixed handful of queries
+(:class:`nscn_graph.publish.documents.StoreDocuments`); their RDF bytes are serialised on first
+request and kept in a cache bounded by entries and bytes.
 """
 
 from __future__ import annotations
@@ -27,7 +28,13 @@ from markupsafe import Markup
 from nscn_graph import formats, paths
 from nscn_graph.errors import NotFound, StoreUnavailable
 from nscn_graph.graph.serialize import serialize
-from nscn_graph.publish.documents import KEY, Document, Documents, StoreDocuments, index
+from nscn_graph.publish.documents import (
+    KEY,
+    BoundedCache,
+    Document,
+    Documents,
+    StoreDocuments,
+)
 from nscn_graph.slugs import fold
 
 from .negotiation import alternates, negotiate
@@ -51,7 +58,10 @@ class Linked:
     vocab: Vocabulary
     prefixes: dict[str, str]
     _documents: Documents | None = None
-    _bytes: dict[tuple[str, str], bytes] = field(default_factory=dict)
+    #: serialised documents, bounded by entries and bytes
+    _bytes: BoundedCache = field(
+        default_factory=lambda: BoundedCache(max_entries=2048, max_bytes=64_000_000)
+    )
     _lock: Lock = field(default_factory=Lock)
 
     @property
@@ -63,12 +73,12 @@ class Linked:
         return self._documents
 
     def rdf(self, document: Document, fmt: formats.Format) -> bytes:
-        """The document in ``fmt`` (serialised once, then kept)."""
+        """The document in ``fmt`` (serialised once, then kept while there is room)."""
         key = (document.iri, fmt.name)
         data = self._bytes.get(key)
         if data is None:
             data = serialize(document.triples, fmt, prefixes=self.prefixes)
-            self._bytes[key] = data
+            self._bytes.put(key, data)
         return data
 
     def json_ld_script(self, document: Document) -> Markup:
@@ -95,10 +105,7 @@ def init_app(app: Flask) -> None:
 
 
 def _indexer(graph) -> Callable[[], Documents]:
-    """Every document indexed at start-up for the embedded store; for a persistent or remote
-    store (a graph that can outgrow memory), each read from the store when asked."""
-    if graph.store_kind == "embedded":
-        return lambda: index(graph.store.triples(), base=graph.base)
+    """Each document read from the store when asked, by a few queries, whatever the store."""
     return lambda: StoreDocuments(graph.store, base=graph.base)
 
 
@@ -212,6 +219,7 @@ def _lenient_document(documents: Documents, name: str) -> str | None:
 def _page(document: Document) -> str:
     state = linked()
     langs = languages(list(request.accept_languages.values()))
+    document.context  # noqa: B018 - its neighbours' labels and types, read in one go
     page = build_page(document, state.documents, state.vocab, langs)
     return render_template(
         "thing.html",

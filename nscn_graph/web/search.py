@@ -66,7 +66,6 @@ def prepare(app: Flask) -> SearchIndex:
                 current = ensure_index(
                     graph.store,
                     Path(app.config["DIST"]).absolute(),
-                    files=graph.files,
                     base=graph.base,
                 )
                 app.extensions["nscn.search"] = current

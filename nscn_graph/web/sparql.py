@@ -50,8 +50,8 @@ def init_app(app: Flask) -> None:
         prefixes=graph.prefixes,
         max_result_bytes=config["SPARQL_MAX_RESULT"],
         memory_limit=limit_mb * MB if limit_mb else default_memory_limit(size * config["WORKERS"]),
-        # a store behind HTTP is reached from the workers; any other store needs no network
-        network=bool(getattr(graph.store, "needs_network", False)),
+        # a store behind HTTP is reached from the workers; a local store needs no network
+        network=not graph.store.capabilities.local,
         base_iri=config["BASE"],
     )
 
