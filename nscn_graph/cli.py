@@ -291,11 +291,13 @@ def cmd_load(args: argparse.Namespace) -> int:
     _validated(loaded, root)
     done = load_into(config["STORE"], loaded.triples(), base=config["BASE"])
     print(done)
-    from nscn_graph.search import ensure_index  # the server over this store then reads it
+    from nscn_graph.search import ensure_index
     from nscn_graph.stores import open_store
 
     store = open_store(config["STORE"], base=config["BASE"], timeout=config["STORE_TIMEOUT"])
-    print(f"search index: {ensure_index(store, Path(config['DIST']), base=config['BASE']).path}")
+    if store.capabilities.immutable:  # a server over this store then reads the index
+        index = ensure_index(store, Path(config["DIST"]), base=config["BASE"])
+        print(f"search index: {index.path}")
     return EXIT_OK
 
 

@@ -100,9 +100,10 @@ def test_the_same_answer_by_accept_or_by_format_has_one_validator(client):
     assert by_accept.data == by_name.data
 
 
-def test_other_data_has_other_validators(app, client):
+def test_other_data_has_other_validators(app, client, monkeypatch):
     first = _query(client)
-    app.extensions["nscn"].data_version = "another release of the data"
+    store = app.extensions["nscn"].store
+    monkeypatch.setattr(store, "data_version", lambda: "another release of the data")
     second = _query(client, **{"If-None-Match": first.headers["ETag"]})
     assert second.status_code == 200 and second.headers["ETag"] != first.headers["ETag"]
 
@@ -120,11 +121,11 @@ def test_the_data_version_is_the_data_files(tmp_path):
     assert edited and edited != one
 
 
-def test_without_a_data_identity_answers_are_revalidated_each_time(app, counted):
+def test_without_a_data_identity_answers_are_revalidated_each_time(app, counted, monkeypatch):
     """A store whose data can change under the server (a remote one): no validator can be
     known before the query runs; the answer's own digest still saves the transfer."""
     client, counter = counted
-    app.extensions["nscn"].data_version = None
+    monkeypatch.setattr(app.extensions["nscn"].store, "data_version", lambda: None)
     first = _query(client)
     assert first.headers["Cache-Control"] == "no-cache"
     etag = first.headers["ETag"]

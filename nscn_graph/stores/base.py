@@ -10,6 +10,7 @@ is opened), listed once in :data:`nscn_graph.stores.BACKENDS`.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
@@ -76,6 +77,11 @@ class Store(Protocol):
     def __len__(self) -> int: ...
 
     def triples(self) -> Iterable[ox.Triple]: ...
+
+    def calls(self, what: str = "query") -> AbstractContextManager[None]:
+        """Admission of one call to the store made on this process's behalf (by a query
+        worker): a remote store bounds them and keeps its circuit breaker here."""
+        ...
 
     def summary(self) -> Summary: ...
 

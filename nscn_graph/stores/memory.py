@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -104,6 +105,10 @@ class EmbeddedStore:
 
     def check(self) -> None:
         self.store.query("ASK { }")
+
+    def calls(self, what: str = "query") -> AbstractContextManager[None]:
+        """Nothing bounds calls to a store of this machine beyond the query workers."""
+        return nullcontext()
 
     def describe(self) -> dict[str, object]:
         return {"kind": self.name, "capabilities": self.capabilities.as_dict()}

@@ -24,13 +24,20 @@ import os
 import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pyoxigraph as ox
 
 from nscn_graph import __version__
-from nscn_graph.errors import InputError, NscnError, StoreTimeout, StoreUnavailable
+from nscn_graph.errors import (
+    InputError,
+    NscnError,
+    QueryTimeout,
+    StoreTimeout,
+    StoreUnavailable,
+)
 from nscn_graph.namespaces import PREFIXES, sparql_prologue
 from nscn_graph.sparql import guard
 from nscn_graph.sparql.dataset import scope_dataset
@@ -210,6 +217,14 @@ class SparqlStore:
     def __post_init__(self) -> None:
         self._slots = threading.BoundedSemaphore(max(1, self.concurrency))
 
+    def open_in_process(self) -> None:
+        """In a new query worker (forked while web threads hold calls and locks): start
+        afresh. The web process admitted the call the worker is sent (:meth:`calls`), and the
+        worker's sessions are its own."""
+        self._slots = threading.BoundedSemaphore(max(1, self.concurrency))
+        self.breaker = Breaker(self.breaker.cool_down)
+        self._local = threading.local()
+
     @property
     def graph(self) -> str:
         assert self.spec.graph
@@ -239,6 +254,15 @@ class SparqlStore:
     ):
         """One request to the store, bounded (see the module docstring); its failures as
         :class:`StoreUnavailable`."""
+        with self.calls(what):
+            return self._send(method, url, what=what, read_timeout=read_timeout, **kw)
+
+    @contextmanager
+    def calls(self, what: str = "query") -> Iterator[None]:
+        """One call to the store, made in this process or by a query worker on its behalf: at
+        most ``concurrency`` at once per process (past it, 503 at once), through the circuit
+        breaker, whose state its outcome sets (a timeout is judged by a trivial probe: a slow
+        query leaves the breaker closed, a frozen store opens it)."""
         if not self._slots.acquire(blocking=False):
             raise StoreUnavailable(
                 f"the SPARQL store is busy: {self.concurrency} calls to it are under way "
@@ -254,23 +278,34 @@ class SparqlStore:
                     retry=self.breaker.retry_after(),
                 )
             try:
-                response = self._send(method, url, what=what, read_timeout=read_timeout, **kw)
+                yield
             except _Unreachable as error:
                 self.breaker.failed(error.why)
                 raise error.error from None
             except _Slow as slow:
-                if self._answers_quickly():  # a slow query, not a frozen store
-                    self.breaker.succeeded()
-                else:
-                    self.breaker.failed("it accepts connections but does not answer")
+                self._judge_slowness()
                 raise slow.error from None
+            except (StoreTimeout, QueryTimeout):  # from a query worker, past its time limit
+                self._judge_slowness()
+                raise
+            except StoreUnavailable as error:  # from a query worker: 503 down, 502 answered
+                if error.status == 503:
+                    self.breaker.failed(error.detail)
+                else:
+                    self.breaker.succeeded()
+                raise
             except BaseException:
                 self.breaker.succeeded()  # it answered, if badly
                 raise
             self.breaker.succeeded()
-            return response
         finally:
             self._slots.release()
+
+    def _judge_slowness(self) -> None:
+        if self._answers_quickly():  # a slow query, not a frozen store
+            self.breaker.succeeded()
+        else:
+            self.breaker.failed("it accepts connections but does not answer")
 
     def _answers_quickly(self) -> bool:
         """Whether the store answers a trivial query within the connect timeout."""

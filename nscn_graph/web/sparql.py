@@ -96,15 +96,15 @@ def endpoint() -> Response:
     etag = _etag(query, fmt) if req.method != "POST" else None
     if etag is not None and req.if_none_match.contains_weak(etag):
         return _cacheable(Response(status=304), etag)  # RFC 9110 §13.1.2: not run again
-    answer = app.extensions[EXTENSION].run(
-        Job(
-            query.query,
-            results.name if results else None,
-            graph.name if graph else None,
-            query.default_graph_uris,
-            query.named_graph_uris,
-        )
+    job = Job(
+        query.query,
+        results.name if results else None,
+        graph.name if graph else None,
+        query.default_graph_uris,
+        query.named_graph_uris,
     )
+    with app.extensions["nscn"].store.calls():  # a remote store's call limit and breaker
+        answer = app.extensions[EXTENSION].run(job)
     response = Response(answer.body, status=200, content_type=answer.format.content_type)
     return _cacheable(response, etag) if req.method != "POST" else response
 
