@@ -390,9 +390,12 @@ class _DocumentMap:
 _MISSING = object()
 
 
-class _Labels:
-    """``documents.labels`` of a :class:`StoreDocuments`: skos:prefLabel first; the labels of
-    a document's neighbours come from reading that document."""
+class _Lookup:
+    """A mapping over the store for a :class:`StoreDocuments` (``labels``, ``types``): what is
+    asked of a thing once, kept in the owner's bounded cache; a document's neighbours come from
+    reading that document."""
+
+    what = ""
 
     def __init__(self, owner: StoreDocuments) -> None:
         self.owner = owner
@@ -406,39 +409,35 @@ class _Labels:
     def get(self, iri: str, default=None):
         if not iri.startswith(("http://", "https://", "urn:")):
             return default
-        found = self.owner.seen.get(("labels", iri), _MISSING)
+        found = self.owner.seen.get((self.what, iri), _MISSING)
         if found is _MISSING:
-            rows = self.owner.store.query(
-                f"SELECT ?p ?l WHERE {{ VALUES ?p {{ <{SKOS_PREF_LABEL}> <{RDFS_LABEL}> }} "
-                f"<{iri}> ?p ?l FILTER(isLiteral(?l)) }}"
-            )
-            ranked = sorted(
-                ((LABELS.index(r["p"].value), r["l"]) for r in rows), key=lambda x: x[0]
-            )
-            found = [label for _, label in ranked]
-            self.owner.seen.put(("labels", iri), found)
+            found = self._read(iri)
+            self.owner.seen.put((self.what, iri), found)
         return found or default
 
+    def _read(self, iri: str) -> list:
+        raise NotImplementedError
 
-class _Types:
-    """``documents.types`` of a :class:`StoreDocuments` (a document's neighbours: from reading
-    that document)."""
 
-    def __init__(self, owner: StoreDocuments) -> None:
-        self.owner = owner
+class _Labels(_Lookup):
+    """``documents.labels``: skos:prefLabel first, then rdfs:label."""
 
-    def __getitem__(self, iri: str):
-        found = self.get(iri)
-        if found is None:
-            raise KeyError(iri)
-        return found
+    what = "labels"
 
-    def get(self, iri: str, default=None):
-        if not iri.startswith(("http://", "https://", "urn:")):
-            return default
-        found = self.owner.seen.get(("types", iri), _MISSING)
-        if found is _MISSING:
-            rows = self.owner.store.query(f"SELECT ?t WHERE {{ <{iri}> a ?t }}")
-            found = [r["t"].value for r in rows if isinstance(r["t"], ox.NamedNode)]
-            self.owner.seen.put(("types", iri), found)
-        return found or default
+    def _read(self, iri: str) -> list:
+        rows = self.owner.store.query(
+            f"SELECT ?p ?l WHERE {{ VALUES ?p {{ <{SKOS_PREF_LABEL}> <{RDFS_LABEL}> }} "
+            f"<{iri}> ?p ?l FILTER(isLiteral(?l)) }}"
+        )
+        ranked = sorted(((LABELS.index(r["p"].value), r["l"]) for r in rows), key=lambda x: x[0])
+        return [label for _, label in ranked]
+
+
+class _Types(_Lookup):
+    """``documents.types``: the classes a thing is typed with."""
+
+    what = "types"
+
+    def _read(self, iri: str) -> list:
+        rows = self.owner.store.query(f"SELECT ?t WHERE {{ <{iri}> a ?t }}")
+        return [r["t"].value for r in rows if isinstance(r["t"], ox.NamedNode)]
