@@ -288,12 +288,6 @@ class SparqlStore:
             except (StoreTimeout, QueryTimeout):  # from a query worker, past its time limit
                 self._judge_slowness()
                 raise
-            except StoreUnavailable as error:  # from a query worker: 503 down, 502 answered
-                if error.status == 503:
-                    self.breaker.failed(error.detail)
-                else:
-                    self.breaker.succeeded()
-                raise
             except BaseException:
                 self.breaker.succeeded()  # it answered, if badly
                 raise
