@@ -94,16 +94,23 @@ def free_port() -> int:
 
 @contextmanager
 def serving(
-    *args: str, env: dict[str, str] | None = None, healthy_only: bool = True, timeout: float = 60
+    *args: str,
+    env: dict[str, str] | None = None,
+    healthy_only: bool = True,
+    timeout: float = 60,
+    command: list[str] | None = None,
+    cwd: Path = ROOT,
+    environ: dict[str, str] | None = None,
 ) -> Iterator[str]:
     """``nscn-graph serve ARGS`` (gunicorn) on a free loopback port, stopped afterwards; yields
     its base URL once ``/health`` answers (200, or any answer when ``healthy_only`` is off: a
     server over a store that is down still starts)."""
     port = free_port()
+    program = command or [sys.executable, "-m", "nscn_graph.cli"]
     process = subprocess.Popen(
-        [sys.executable, "-m", "nscn_graph.cli", "serve", "--port", str(port), *args],
-        cwd=ROOT,
-        env={**os.environ, **(env or {})},
+        [*program, "serve", "--port", str(port), *args],
+        cwd=cwd,
+        env={**(os.environ if environ is None else environ), **(env or {})},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,

@@ -11,13 +11,11 @@ import os
 import subprocess
 import sys
 import sysconfig
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import requests
-from conftest import ROOT, free_port
+from conftest import ROOT, serving
 from playwright.sync_api import sync_playwright
 from test_browser import CHROMIUM, FLAGS, Visit  # skips this module too when chromium is missing
 
@@ -85,36 +83,10 @@ def test_the_installed_package_is_the_wheel_with_its_own_sources(installed, empt
 @pytest.fixture()
 def installed_server(installed, empty) -> Iterator[str]:
     """``nscn-graph serve`` of the installed wheel, started in an empty folder."""
-    port = free_port()
-    process = subprocess.Popen(
-        [installed / "nscn-graph", "serve", "--port", str(port), "--workers", "1"],
-        cwd=empty,
-        env=_clean_env(),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if requests.get(url + "/health", timeout=2).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                raise AssertionError("server did not start: " + (process.stderr.read() or ""))
-            time.sleep(0.2)
+    with serving(
+        "--workers", "1", command=[str(installed / "nscn-graph")], cwd=empty, environ=_clean_env()
+    ) as url:
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        process.stderr.close()
 
 
 def test_the_installed_server_shows_the_query_editor_and_the_map(installed_server):
