@@ -78,7 +78,16 @@ def test_identity_links_are_named_after_their_register(layout):
     assert layout.register("http://www.wikidata.org/entity/Q25319") == ("Wikidata", "Q25319")
     assert layout.register("https://sws.geonames.org/2624652/") == ("GeoNames", "2624652")
     assert layout.register("https://example.org/x") is None
-    assert layout.in_section("identity") == ["http://www.w3.org/2002/07/owl#sameAs"]
+    assert set(layout.in_section("identity")) == {
+        "http://www.w3.org/2002/07/owl#sameAs",
+        "http://www.w3.org/2004/02/skos/core#exactMatch",
+        "https://schema.org/sameAs",
+    }
+
+
+def test_preview_properties_and_superclasses_are_read_from_the_annotations(layout):
+    assert layout.preview == (NSCN + "city", NSCN + "basedIn", NSCN + "country")
+    assert layout.ancestors(NSCN + "SmartCity") == [NSCN + "SmartCity", NSCN + "City"]
 
 
 def test_properties_without_an_order_come_after_ordered_ones_and_before_the_identifier(layout):

@@ -89,6 +89,10 @@ class Layout:
     labels: dict[str, str]  #: term IRI -> English label
     inverses: dict[str, str]  #: property IRI -> its inverse (``owl:inverseOf``, both ways)
     in_place: dict[str, InPlace] = field(default_factory=dict)
+    #: class IRI -> its direct superclasses among the annotated classes (``rdfs:subClassOf``)
+    parents: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: the properties a thing's preview card shows, in order (``nscn:previewOrder``)
+    preview: tuple[str, ...] = ()
 
     # -- kinds -----------------------------------------------------------------------------
     def kind_of(self, types: Iterable[str]) -> Kind | None:
@@ -121,6 +125,15 @@ class Layout:
             if kind.slug and kind.slug not in found:
                 found[kind.slug] = kind.iri
         return dict(sorted(found.items()))
+
+    def ancestors(self, iri: str) -> list[str]:
+        """``iri`` and its superclasses among the annotated classes, nearest first."""
+        found = [iri]
+        for current in found:
+            for parent in self.parents.get(current, ()):
+                if parent not in found:
+                    found.append(parent)
+        return found
 
     # -- properties ------------------------------------------------------------------------
     def section(self, prop: str) -> str | None:
@@ -288,6 +301,18 @@ def from_graph(graph: rdflib.Graph, *, base: str = DEFAULT_BASE) -> Layout:
             tuple(str(v) for v in Collection(graph, head)),
             _str(value(prop, nscn.newestFirstBy)),
         )
+    parents = {
+        str(c): tuple(sorted(str(p) for p in graph.objects(c, RDFS.subClassOf) if p in classes))
+        for c in classes
+    }
+    preview = tuple(
+        str(p)
+        for _, p in sorted(
+            (float(o), str(p))
+            for p, o in graph.subject_objects(nscn.previewOrder)
+            if isinstance(p, URIRef) and isinstance(o, Literal)
+        )
+    )
     return Layout(
         base=base,
         kinds={k.iri: k for k in kinds},
@@ -298,6 +323,8 @@ def from_graph(graph: rdflib.Graph, *, base: str = DEFAULT_BASE) -> Layout:
         labels=labels,
         inverses=inverses,
         in_place=in_place,
+        parents={c: p for c, p in parents.items() if p},
+        preview=preview,
     )
 
 
