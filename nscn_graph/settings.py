@@ -181,6 +181,13 @@ SETTINGS: tuple[Setting, ...] = (
         int,
     ),
     Setting(
+        "RECONCILE_MAX_QUERIES",
+        200,
+        "most queries in one `/reconcile` batch, and most things in one data extension (413 "
+        "past it; the manifest's `batchSize`)",
+        positive,
+    ),
+    Setting(
         "SPARQL_TIMEOUT",
         10.0,
         "seconds a SPARQL query may run; past it the query is stopped and answered 503 with "
