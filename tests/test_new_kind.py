@@ -84,7 +84,7 @@ def test_an_award_page_shows_its_label_kind_properties_in_order_and_identity(cli
     assert ("/id/city/aarhus", "Aarhus") in shown.anchors
     assert (
         "https://awards.example.org/id/2025-open-data",
-        "Example award register 2025-open-data",
+        "Example award register: Fixture open data award 2025",
     ) in (shown.anchors)
     assert "Testpris for åbne data 2025" in shown.visible
 

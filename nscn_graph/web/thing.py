@@ -245,7 +245,7 @@ def build_page(
         descriptions=[literal(o) for o in _unique_literals(section("description"))],
         rows=rows,
         sources=_sorted([link(o) for o in section("sources")]),
-        identities=_sorted([identity(o, layout) for o in section("identity")]),
+        identities=_identities(section("identity"), layout, title.text),
         groups=_groups(document, documents, vocab, link, langs),
         geometries=geometries,
         point=point,
@@ -354,14 +354,27 @@ def literal(term: ox.Literal) -> Value:
     return Value(term.value, note=note)
 
 
-def identity(term, layout: Layout) -> Value:
-    """An identity link, named after the register it points into (``void:uriSpace``)."""
+def identity(term, layout: Layout, name: str) -> Value:
+    """An identity link, named for a reader: the register it points into (``void:uriSpace``)
+    and the thing's own name, ``Wikidata: Aarhus``, with the register's identifier beside it
+    (``Q25319``); a link into no known register shows its IRI."""
     value = term.value
     found = layout.register(value)
     if found is not None:
         register, local = found
-        return Value(f"{register} {local}", value, external=True)
+        return Value(
+            f"{register}: {name}", value, note=local, external=True, title=f"{register} {local}"
+        )
     return Value(value, value, external=True)
+
+
+def _identities(terms: list, layout: Layout, name: str) -> list[Value]:
+    """The identity links of whichever predicates the annotations list, each target once."""
+    unique = {t.value: t for t in terms if isinstance(t, ox.NamedNode)}
+    return sorted(
+        (identity(t, layout, name) for t in unique.values()),
+        key=lambda v: (v.text.casefold(), v.note or "", v.href or ""),
+    )
 
 
 def _point(by_predicate: dict[str, list]) -> tuple[float, float] | None:
