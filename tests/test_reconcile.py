@@ -218,6 +218,8 @@ def test_limit_and_nothing_found(client):
     )
     assert len(found["q0"]["result"]) == 2
     assert found["q1"]["result"] == []
+    unsearchable = reconcile(client, {"q0": {"query": "?!*"}, "q1": {"query": "oslo " * 60}})
+    assert unsearchable == {"q0": {"result": []}, "q1": {"result": []}}  # a cell, not an error
 
 
 def test_a_batch_answers_each_query_as_if_alone(client):
@@ -324,6 +326,24 @@ def test_preview_is_a_small_escaped_card(client):
     assert bad.status_code == 404 and "<script>" not in bad.get_data(as_text=True)
 
 
+def test_preview_escapes_what_the_data_says(tmp_path):
+    data = tmp_path / "markup.ttl"
+    data.write_text(
+        "@prefix nscn: <https://w3id.org/nscn/ontology#> .\n"
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        "<https://w3id.org/nscn/id/organisation/markup> a nscn:Organisation ;\n"
+        '  rdfs:label "<b>Bold</b> & <script>x()</script>"@en ;\n'
+        "  nscn:basedIn <https://w3id.org/nscn/id/city/x> .\n"
+        '<https://w3id.org/nscn/id/city/x> a nscn:City ; rdfs:label "<i>X</i>"@en .\n',
+        encoding="utf-8",
+    )
+    app = create_app({"TESTING": True, "DATA": [str(data)], "DIST": str(tmp_path / "dist")})
+    page = app.test_client().get(f"/reconcile/preview?id={ID}organisation/markup")
+    text = page.get_data(as_text=True)
+    assert "&lt;b&gt;Bold&lt;/b&gt; &amp; &lt;script&gt;x()&lt;/script&gt;" in text
+    assert "<dd>&lt;i&gt;X&lt;/i&gt;</dd>" in text and "<script>" not in text
+
+
 # --- CORS, JSONP, bad input ------------------------------------------------------------------
 
 
@@ -421,6 +441,62 @@ def test_bad_parameters_are_400(client, path):
     response = client.get(path)
     assert response.status_code == 400
     assert response.mimetype == "application/problem+json"
+
+
+# --- every store -----------------------------------------------------------------------------
+
+EVERY_STORE_BATCH = {
+    "q0": {"query": "Tromso"},
+    "q1": {"query": "Oslo", "properties": [{"pid": NSCN + "country", "v": "Norge"}]},
+    "q2": {"query": "Bergen mobility hubs", "type": NSCN + "Case"},
+    "q3": {"query": "city:oulu"},
+}
+EVERY_STORE_EXTEND = {
+    "ids": [ID + "city/tromso", ID + "lab/aarhus-city-lab"],
+    "properties": [{"id": NSCN + "country"}, {"id": NSCN + "city"}, {"id": "rdfs:label"}],
+}
+
+
+def _answers(client) -> list:
+    extend = client.post("/reconcile", data={"extend": json.dumps(EVERY_STORE_EXTEND)})
+    return [
+        reconcile(client, EVERY_STORE_BATCH),
+        extend.get_json(),
+        client.get("/reconcile/suggest/entity?prefix=hels").get_json(),
+        client.get("/reconcile/propose_properties?type=lab").get_json(),
+        client.get(f"/reconcile/preview?id={ID}lab/aarhus-city-lab").get_data(as_text=True),
+    ]
+
+
+def test_the_same_answers_over_the_persistent_store(client, tmp_path):
+    from nscn_graph import paths
+    from nscn_graph.stores import write_persistent
+    from nscn_graph.stores.memory import EmbeddedStore
+
+    folder = tmp_path / "store"
+    write_persistent(EmbeddedStore.from_files(paths.data_files()).triples(), folder)
+    app = create_app(
+        {"TESTING": True, "STORE": f"oxigraph:{folder}", "DIST": str(tmp_path / "dist")}
+    )
+    assert _answers(app.test_client()) == _answers(client)
+
+
+@pytest.mark.stores
+def test_the_same_answers_over_a_remote_store(client, tmp_path_factory, tmp_path):
+    import storeservers
+    from conftest import run_cli
+
+    try:
+        running = storeservers.start_oxigraph(tmp_path_factory.mktemp("oxigraph-reconcile"))
+    except FileNotFoundError as exc:
+        pytest.skip(f"!!! OXIGRAPH SERVER MISSING: {exc} !!!")
+    try:
+        loaded = run_cli("load", "--store", running.spec, env={"NSCN_DIST": str(tmp_path)})
+        assert loaded.code == 0, loaded.err
+        app = create_app({"TESTING": True, "STORE": running.spec, "DIST": str(tmp_path)})
+        assert _answers(app.test_client()) == _answers(client)
+    finally:
+        running.stop()
 
 
 # --- over HTTP -----------------------------------------------------------------------------
