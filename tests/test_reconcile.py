@@ -258,6 +258,20 @@ def test_suggest_entities_as_the_autocomplete_asks(client):
     assert [r["id"] for r in typed] == [ID + "lab/bergen-mobility-hubs"]
 
 
+@pytest.mark.parametrize("typed", ["city:oulu", "city/oulu", ID + "city/oulu"])
+def test_an_identifier_typed_whole_is_suggested_first(client, typed):
+    answer = client.get("/reconcile/suggest/entity", query_string={"prefix": typed}).get_json()
+    first = valid("suggest-entities-response", answer)["result"][0]
+    assert (first["id"], first["name"]) == (ID + "city/oulu", "Oulu")
+
+
+def test_a_name_shaped_like_an_identifier_is_searched_as_words(client):
+    assert best(client, {"query": "bergen/mobility"})["id"] in (
+        ID + "case/bergen-mobility-hubs",
+        ID + "lab/bergen-mobility-hubs",
+    )
+
+
 def test_suggest_types_and_properties(client):
     types = client.get("/reconcile/suggest/type", query_string={"prefix": "living"}).get_json()
     assert [t["id"] for t in valid("suggest-types-response", types)["result"]] == [

@@ -108,7 +108,7 @@ class Matcher:
         """(candidate IRIs, their index hits, whether the index corrected a typo)."""
         if query.text is None:
             return self._by_properties(query), {}, False
-        direct = self._identifier(query.text)
+        direct = self.identifier(query.text)
         if direct is not None:
             return [direct], {}, False
         ws = words(query.text)
@@ -123,24 +123,27 @@ class Matcher:
         hits = {hit.iri: hit for hit in results.hits}
         return list(hits), hits, results.corrected is not None
 
-    def _identifier(self, text: str) -> str | None:
-        """The thing a query names by its identifier: ``{base}id/city/tromso``,
-        ``city:tromso`` or ``city/tromso``."""
+    def identifier(self, text: str) -> str | None:
+        """The thing a text names by its identifier (``{base}id/city/tromso``, ``city:tromso``
+        or ``city/tromso``; an alias's, its canonical thing), if the store has it."""
         prefix = self.base + "id/"
+        text = text.strip()
         if text.startswith(prefix):
             key = text[len(prefix) :]
         elif KEY.fullmatch(text):
             key = text
         else:
             expanded = self.terms.expand(text)
-            if expanded is None or not expanded.startswith(prefix) or ":" not in text:
+            if expanded is None or not expanded.startswith(prefix) or "//" in text:
                 return None
             key = expanded[len(prefix) :]
         if not KEY.fullmatch(key):
             return None
         iri = prefix + key
-        target = facts.read(self.store, [iri], [self.alias], []).get(iri, {}).get(self.alias)
-        return target[0].term.value if target else iri
+        about = facts.read(self.store, [iri], [self.alias, RDF_TYPE], []).get(iri, {})
+        if about.get(self.alias):
+            return about[self.alias][0].term.value
+        return iri if about else None
 
     def _by_properties(self, query: Query) -> list[str]:
         """Without a text: the things that have every constraint's thing values."""

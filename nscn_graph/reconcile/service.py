@@ -87,26 +87,42 @@ class Service:
     def suggest_entities(
         self, prefix: str, *, cursor: int, limit: int, type_: str | None, langs: Sequence[str]
     ) -> dict[str, object]:
+        """Things whose names begin with ``prefix`` (the index's type-ahead); an identifier
+        typed whole (``city:oulu``, the IRI) puts that thing first."""
         ws = words(prefix)[:12]
         kind = self.terms.kinds[type_].slug if type_ else None
-        if not ws or (kind is not None and kind not in self.index.kinds):
-            return {"result": []}
-        wanted = cursor + limit if type_ is None else cursor + limit * 3
-        hits = self.index.suggest(ws, limit=min(wanted, MAX_CURSOR + MAX_LIMIT), kind=kind)
-        known = facts.read(self.store, [h.iri for h in hits], [RDF_TYPE], [])
+        direct = self.matcher.identifier(prefix)
+        hits = []
+        if ws and (kind is None or kind in self.index.kinds):
+            wanted = cursor + limit if type_ is None else cursor + limit * 3
+            hits = self.index.suggest(ws, limit=min(wanted, MAX_CURSOR + MAX_LIMIT), kind=kind)
+        iris = ([direct] if direct else []) + [h.iri for h in hits if h.iri != direct]
+        description = "http://purl.org/dc/terms/description"
+        names = self.matcher.name_properties
+        known = facts.read(self.store, iris, [RDF_TYPE, description, *names], [])
+        by_iri = {h.iri: h for h in hits}
         out = []
-        for hit in hits:
-            types = [v.term.value for v in known.get(hit.iri, {}).get(RDF_TYPE, [])]
+        for iri in iris:
+            about = known.get(iri, {})
+            types = [v.term.value for v in about.get(RDF_TYPE, [])]
             if type_ and type_ not in self.terms.closure(types):
                 continue
+            hit = by_iri.get(iri)
+            if hit is not None:
+                name, text = hit.completion(prefix, langs), hit.description(langs)
+            else:
+                labels = [v.term for p in names for v in about.get(p, [])]
+                chosen = facts.pick([t for t in labels if isinstance(t, ox.Literal)], langs)
+                said = facts.pick([v.term for v in about.get(description, [])], langs)
+                name = chosen.value if chosen else iri
+                text = said.value if said else ""
             entry: dict[str, object] = {
-                "id": hit.iri,
-                "name": hit.completion(prefix, langs),
+                "id": iri,
+                "name": name,
                 "notable": [self.terms.type_json(t) for t in self.terms.ranked(types)],
             }
-            description = hit.description(langs)
-            if description:
-                entry["description"] = _short(description)
+            if text:
+                entry["description"] = _short(text)
             out.append(entry)
         return {"result": out[cursor : cursor + limit]}
 

@@ -226,7 +226,7 @@ def _id() -> str:
     return iri
 
 
-def _unknown(iri: str) -> NotFound:
+def _unknown() -> NotFound:
     return NotFound("Nothing in the graph has this identifier; /reconcile finds things by name.")
 
 
@@ -236,7 +236,7 @@ def preview() -> Response:
     iri = _id()
     card = service().card(iri, _langs())
     if card is None:
-        raise _unknown(iri)
+        raise _unknown()
     page = local_path(iri, published().base)
     response = current_app.make_response(
         render_template(
@@ -257,5 +257,5 @@ def view() -> Response:
     iri = _id()
     svc = service()
     if svc.card(iri, ["en"]) is None:
-        raise _unknown(iri)
+        raise _unknown()
     return redirect(local_path(iri, published().base), 303)
