@@ -33,7 +33,7 @@ from difflib import SequenceMatcher
 import pyoxigraph as ox
 
 from nscn_graph.publish.documents import KEY, alias_predicate
-from nscn_graph.search import SearchIndex
+from nscn_graph.search import Hit, SearchIndex
 from nscn_graph.search.collect import fields
 from nscn_graph.search.folding import variants, words
 
@@ -74,6 +74,16 @@ class Candidate:
         return body
 
 
+@dataclass
+class Found:
+    """A query's candidates before scoring."""
+
+    iris: list[str]
+    hits: dict[str, Hit] = field(default_factory=dict)  #: the index's, by IRI
+    corrected: bool = False  #: the index replaced a typo
+    direct: bool = False  #: the query is the candidate's identifier
+
+
 class Matcher:
     """Reconciles batches of queries against the index and the store."""
 
@@ -90,38 +100,37 @@ class Matcher:
     def reconcile(
         self, queries: Sequence[Query], langs: Sequence[str]
     ) -> dict[str, list[Candidate]]:
-        found: dict[str, tuple[list[str], dict[str, object], bool]] = {}
+        found: dict[str, Found] = {}
         wanted_properties: set[str] = set()
         for query in queries:
             found[query.key] = self._candidates(query)
             wanted_properties.update(c.pid for c in query.constraints)
-        every = [iri for iris, _, _ in found.values() for iri in iris]
+        every = [iri for candidates in found.values() for iri in candidates.iris]
         known = facts.read(
             self.store,
             every,
             [RDF_TYPE, *self.name_properties, *sorted(wanted_properties)],
             self.name_properties,
         )
-        return {q.key: self._score(q, *found[q.key], known, langs) for q in queries}
+        return {q.key: self._score(q, found[q.key], known, langs) for q in queries}
 
-    def _candidates(self, query: Query) -> tuple[list[str], dict[str, object], bool]:
-        """(candidate IRIs, their index hits, whether the index corrected a typo)."""
+    def _candidates(self, query: Query) -> Found:
         if query.text is None:
-            return self._by_properties(query), {}, False
+            return Found(self._by_properties(query))
         direct = self.identifier(query.text)
         if direct is not None:
-            return [direct], {}, False
+            return Found([direct], direct=True)
         ws = words(query.text)
         if not ws or len(query.text) > MAX_TEXT:
-            return [], {}, False
+            return Found([])
         slugs = {self.terms.kinds[t].slug for t in query.types}
         kind = slugs.pop() if len(slugs) == 1 and query.strict != "all" else None
         if kind is not None and kind not in self.index.kinds:
-            return [], {}, False
+            return Found([])
         pool = min(POOL, max(query.limit * 3, 10 if not query.types else 20))
         results = self.index.search(list(dict.fromkeys(ws))[:12], kind=kind, limit=pool)
         hits = {hit.iri: hit for hit in results.hits}
-        return list(hits), hits, results.corrected is not None
+        return Found(list(hits), hits, corrected=results.corrected is not None)
 
     def identifier(self, text: str) -> str | None:
         """The thing a text names by its identifier (``{base}id/city/tromso``, ``city:tromso``
@@ -170,16 +179,14 @@ class Matcher:
     def _score(
         self,
         query: Query,
-        iris: list[str],
-        hits: dict[str, object],
-        corrected: bool,
+        found: Found,
         known: facts.Facts,
         langs: Sequence[str],
     ) -> list[Candidate]:
         asked = _forms(query.text) if query.text else set()
         wanted = set(query.types)
         out = []
-        for iri in iris:
+        for iri in found.iris:
             about = known.get(iri, {})
             types = [v.term.value for v in about.get(RDF_TYPE, [])]
             if not about:
@@ -191,8 +198,8 @@ class Matcher:
                 if query.strict != "all" and not wanted & have:
                     continue
             names = [v.term for p in self.name_properties for v in about.get(p, [])]
-            hit = hits.get(iri)
-            name_score = 100.0 if not hits and query.text else _likeness(asked, names)
+            hit = found.hits.get(iri)
+            name_score = 100.0 if found.direct else _likeness(asked, names)
             met = [_meets(c, about.get(c.pid, [])) for c in query.constraints]
             parts = ([name_score] if query.text else []) + [100.0 * m for m in met]
             score = round(sum(parts) / len(parts), 2)
@@ -212,7 +219,8 @@ class Matcher:
                     features=features,
                 )
             )
-            out[-1].match = bool(query.text) and name_score == 100.0 and all(met) and not corrected
+            certain = bool(query.text) and name_score == 100.0 and all(met) and not found.corrected
+            out[-1].match = certain
         out.sort(key=lambda c: -c.score)  # stable: the index's order breaks ties
         if out and out[0].match and len(out) > 1 and out[1].score > out[0].score - MARGIN:
             out[0].match = False
