@@ -301,6 +301,14 @@ def test_propose_properties_for_a_type(client):
     ]
 
 
+def test_propose_properties_without_a_type_proposes_every_kinds(client):
+    response = client.get("/reconcile/propose_properties", query_string={"limit": 100})
+    proposed = valid("data-extension-property-proposal", response.get_json())
+    ids = [p["id"] for p in proposed["properties"]]
+    assert NSCN + "country" in ids and NSCN + "city" in ids and NSCN + "basedIn" in ids
+    assert "type" not in proposed
+
+
 def test_extend_fetches_values_for_reconciled_ids(client):
     query = {
         "ids": [ID + "city/tromso", ID + "lab/aarhus-city-lab", ID + "city/nowhere"],
@@ -446,7 +454,6 @@ def test_bad_input_is_a_problem_that_says_what_to_fix(client, method, fields, st
         "/reconcile/suggest/entity",
         "/reconcile/suggest/entity?prefix=a&cursor=-1",
         "/reconcile/suggest/type?prefix=a&limit=1000",
-        "/reconcile/propose_properties",
         "/reconcile/propose_properties?type=nothing",
         "/reconcile/preview",
     ],

@@ -146,13 +146,14 @@ class Service:
                 out.append(self.terms.property_json(iri))
         return {"result": out[cursor : cursor + limit]}
 
-    def propose_properties(self, type_: str, *, limit: int) -> dict[str, object]:
+    def propose_properties(self, type_: str | None, *, limit: int) -> dict[str, object]:
+        """The properties things of ``type_`` use (of every kind, for a column reconciled
+        without a type), in the pages' order."""
         found = self.terms.properties(type_)
-        return {
-            "type": type_,
-            "properties": [self.terms.property_json(p) for p in found[:limit]],
-            "limit": limit,
-        }
+        body: dict[str, object] = {"type": type_} if type_ else {}
+        body["properties"] = [self.terms.property_json(p) for p in found[:limit]]
+        body["limit"] = limit
+        return body
 
     # -- data extension --------------------------------------------------------------------
     def extend(self, extension: Extension, langs: Sequence[str]) -> dict[str, object]:

@@ -168,13 +168,9 @@ def _prefix() -> str:
     return prefix[:200]
 
 
-def _type(required: bool = False) -> str | None:
+def _type() -> str | None:
     raw = request.args.get("type")
     if raw is None or raw == "":
-        if required:
-            raise BadRequest(
-                "give the type as type=, e.g. type=https://w3id.org/nscn/ontology#City"
-            )
         return None
     return service().terms.type_iri(raw)
 
@@ -212,9 +208,10 @@ def suggest_property() -> Response:
 
 @bp.get("/propose_properties")
 def propose_properties() -> Response:
-    kind = _type(required=True)
+    """The properties of a type (§7.2), or of every kind when no type is given."""
+    kind = _type()
     limit = service().limit_of(request.args.get("limit"), 10)
-    return _answer(service().propose_properties(kind, limit=limit))  # type: ignore[arg-type]
+    return _answer(service().propose_properties(kind, limit=limit))
 
 
 def _id() -> str:
