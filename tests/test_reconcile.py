@@ -503,19 +503,27 @@ def test_the_same_answers_over_the_persistent_store(client, tmp_path):
 
 
 @pytest.mark.stores
-def test_the_same_answers_over_a_remote_store(client, tmp_path_factory, tmp_path):
+@pytest.mark.parametrize("server", ["oxigraph", "virtuoso"])
+def test_the_same_answers_over_a_remote_store(client, server, tmp_path_factory, tmp_path):
     import storeservers
     from conftest import run_cli
 
+    start = {"oxigraph": storeservers.start_oxigraph, "virtuoso": storeservers.start_virtuoso}
     try:
-        running = storeservers.start_oxigraph(tmp_path_factory.mktemp("oxigraph-reconcile"))
+        running = start[server](tmp_path_factory.mktemp(f"{server}-reconcile"))
     except FileNotFoundError as exc:
-        pytest.skip(f"!!! OXIGRAPH SERVER MISSING: {exc} !!!")
+        pytest.skip(f"!!! {server.upper()} MISSING: {exc} !!!")
     try:
-        loaded = run_cli("load", "--store", running.spec, env={"NSCN_DIST": str(tmp_path)})
+        environ = running.environ()
+        loaded = run_cli(
+            "load", "--store", running.spec, env={"NSCN_DIST": str(tmp_path), **environ}
+        )
         assert loaded.code == 0, loaded.err
-        app = create_app({"TESTING": True, "STORE": running.spec, "DIST": str(tmp_path)})
-        assert _answers(app.test_client()) == _answers(client)
+        with pytest.MonkeyPatch.context() as patch:
+            for name, value in environ.items():
+                patch.setenv(name, value)
+            app = create_app({"TESTING": True, "STORE": running.spec, "DIST": str(tmp_path)})
+            assert _answers(app.test_client()) == _answers(client)
     finally:
         running.stop()
 
