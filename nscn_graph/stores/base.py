@@ -38,9 +38,16 @@ class Capabilities:
     immutable: bool
     #: it is reached with credentials (``NSCN_STORE_USER`` / ``NSCN_STORE_PASSWORD``).
     credentials: bool
+    #: the IRIs of the GeoSPARQL functions (``geof:``) its engine evaluates; the query guard
+    #: refuses a call to any other with a 400 naming it. ``None``: not known here (a store
+    #: behind HTTP evaluates what it evaluates).
+    functions: frozenset[str] | None = None
 
-    def as_dict(self) -> dict[str, bool]:
-        return asdict(self)
+    def as_dict(self) -> dict[str, object]:
+        found = asdict(self)
+        if self.functions is not None:
+            found["functions"] = sorted(self.functions)
+        return found
 
 
 @runtime_checkable
