@@ -430,3 +430,57 @@ def test_the_store_capabilities_list_the_functions(client):
     functions = health["capabilities"]["functions"]
     assert GEOF + "distance" in functions and GEOF + "metricDistance" in functions
     assert GEOF + "buffer" not in functions
+
+
+#: What each remote store does not evaluate, besides geof:buffer: Oxigraph server lacks the
+#: functions added here; Virtuoso 7 evaluates no GeoSPARQL function at all.
+NOT_ON = {"oxigraph": "metricDistance", "virtuoso": "distance"}
+
+
+@pytest.mark.stores
+def test_an_unsupported_function_is_a_400_naming_it_on_a_remote_store(over_remote, remote):
+    for name in ("buffer", NOT_ON[remote.name]):
+        query = UNSUPPORTED["prefixed name"].replace("geof:buffer", f"geof:{name}")
+        answer = over_remote(query)
+        assert answer.status == 400, answer.body
+        assert answer.body["title"] == "Unsupported function"
+        assert f"geof:{name} <{GEOF}{name}>" in answer.body["detail"]
+    evaluated = over_remote(
+        PREFIX_GEO + 'ASK { FILTER(geof:sfWithin("POINT(1 1)"^^geosparql:wktLiteral,'
+        ' "POLYGON((0 0, 2 0, 2 2, 0 2, 0 0))"^^geosparql:wktLiteral)) }'
+    )
+    if remote.name == "oxigraph":
+        assert evaluated.status == 200 and evaluated.body["boolean"] is True
+    else:
+        assert evaluated.status == 400 and "geof:sfWithin" in evaluated.body["detail"]
+
+
+# --- the documentation's table is what the stores do ----------------------------------------
+
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "geosparql.md"
+COLUMNS = {"local": 1, "oxigraph": 2, "virtuoso": 3}
+
+
+def documented() -> dict[str, list[str]]:
+    """The table of docs/geosparql.md: function IRI -> its cells."""
+    rows = re.findall(r"^\| `geof:(\w+)` \| (.+) \|$", DOCS.read_text(encoding="utf-8"), re.M)
+    return {GEOF + name: [c.strip() for c in cells.split("|")] for name, cells in rows}
+
+
+def test_the_documented_table_lists_the_standard_and_the_local_stores():
+    table = documented()
+    assert list(table) == list(geo.standard_functions())
+    for iri, cells in table.items():
+        expected = "added" if iri in geo.ADDED else "yes" if iri in geo.FUNCTIONS else "400"
+        assert cells[COLUMNS["local"] - 1] == expected, iri
+
+
+@pytest.mark.stores
+def test_the_documented_table_for_a_remote_store(over_remote, remote):
+    from nscn_graph.stores import open_store
+
+    store = open_store(remote.spec, environ=remote.environ())
+    functions = store.capabilities.functions
+    for iri, cells in documented().items():
+        said = "yes" if iri in functions else "400"
+        assert cells[COLUMNS[remote.name] - 1] == said, iri

@@ -17,7 +17,7 @@ run this one check.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
 
 from nscn_graph.errors import BadRequest, Forbidden
 from nscn_graph.namespaces import PREFIXES
@@ -37,7 +37,7 @@ FORMS = ("SELECT", "CONSTRUCT", "DESCRIBE", "ASK")
 def check(
     query: str,
     *,
-    functions: frozenset[str] | None = None,
+    functions: Container[str] | None = None,
     prefixes: Mapping[str, str] | None = None,
 ) -> str | None:
     """Raise :class:`~nscn_graph.errors.Forbidden` (403) for an update or a federated query,
@@ -94,12 +94,13 @@ def function_calls(
 
 
 def _check_functions(
-    query: str, tokens: Sequence[Token], functions: frozenset[str], prefixes: Mapping[str, str]
+    query: str, tokens: Sequence[Token], functions: Container[str], prefixes: Mapping[str, str]
 ) -> None:
     for iri, token in function_calls(tokens, prefixes):
         if iri.startswith(GEOF) and iri not in functions:
             line, column = position(query, token.start)
-            evaluated = ", ".join(sorted(short(f) for f in functions)) or "none"
+            listed = functions if isinstance(functions, Iterable) else ()
+            evaluated = ", ".join(sorted(short(f) for f in listed)) or "none"
             raise BadRequest(
                 f"This store does not evaluate the GeoSPARQL function {short(iri)} <{iri}> "
                 f"(line {line}, column {column}). Rewrite the query with the GeoSPARQL functions "

@@ -33,7 +33,11 @@ from nscn_graph.stores.base import Backend, Capabilities, OpenOptions, QueryResu
 
 KIND = "memory"
 CAPABILITIES = Capabilities(
-    local=True, loadable=False, statistics=False, immutable=True, credentials=False,
+    local=True,
+    loadable=False,
+    statistics=False,
+    immutable=True,
+    credentials=False,
     functions=geo.FUNCTIONS,
 )
 

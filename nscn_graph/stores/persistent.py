@@ -38,7 +38,11 @@ STATS_FILE = "nscn-store.json"
 DATABASE_DIR = "oxigraph"
 KIND = "oxigraph"
 CAPABILITIES = Capabilities(
-    local=True, loadable=True, statistics=True, immutable=True, credentials=False,
+    local=True,
+    loadable=True,
+    statistics=True,
+    immutable=True,
+    credentials=False,
     functions=geo.FUNCTIONS,
 )
 #: Where the embedded store's temporary databases live (one per server process tree).
