@@ -455,6 +455,17 @@ def test_an_unsupported_function_is_a_400_naming_it_on_a_remote_store(over_remot
         assert evaluated.status == 400 and "geof:sfWithin" in evaluated.body["detail"]
 
 
+def test_a_remote_store_that_does_not_answer_is_not_judged():
+    """Whether a store evaluates a function is asked of it; a store that is down says
+    nothing, so the query goes on to the usual 503, not a 400."""
+    from conftest import free_port
+
+    app = create_app({"TESTING": True, "STORE": f"sparql+http://127.0.0.1:{free_port()}/q"})
+    response = app.test_client().post("/sparql", data={"query": UNSUPPORTED["prefixed name"]})
+    assert response.status_code == 503, response.get_data(as_text=True)
+    assert "not reachable" in response.get_json()["detail"]
+
+
 # --- the documentation's table is what the stores do ----------------------------------------
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "geosparql.md"

@@ -355,16 +355,23 @@ class SparqlStore:
         answers a call without arguments, or refuses it; ``None`` when it does not say."""
         import requests
 
-        query = f"SELECT (<{function}>() AS ?r) {{}}"
+        query, what = f"SELECT (<{function}>() AS ?r) {{}}", "function probe"
         try:
-            with self.calls("function probe"):
-                response = self._session().post(
-                    self.spec.query_url or "",
-                    data=[("query", query)],
-                    headers={"Accept": _ACCEPT_RESULTS},
-                    timeout=(self.connect_timeout, self.timeout),
-                )
-        except (requests.RequestException, StoreUnavailable):
+            with self.calls(what):  # the breaker learns from the probe as from any call
+                try:
+                    response = self._session().post(
+                        self.spec.query_url or "",
+                        data=[("query", query)],
+                        headers={"Accept": _ACCEPT_RESULTS},
+                        timeout=(self.connect_timeout, self.timeout),
+                    )
+                except requests.Timeout as exc:
+                    if isinstance(exc, requests.ConnectTimeout):
+                        raise _Unreachable("it did not accept a connection", _down(what)) from None
+                    raise _Slow(StoreTimeout(what)) from None
+                except requests.ConnectionError:
+                    raise _Unreachable("it is not reachable", _down(what)) from None
+        except (requests.RequestException, StoreUnavailable):  # StoreTimeout among them
             return None
         if response.status_code < 300:
             return True
