@@ -144,6 +144,29 @@ def test_haversine_against_a_known_distance():
     assert 150 < km(cph, aarhus) < 165
 
 
+WKT = "http://www.opengis.net/ont/geosparql#wktLiteral"
+POINTS = {
+    "plain": ("POINT(10.2108 56.1567)", (10.2108, 56.1567)),
+    "CRS84 IRI": (f"<{geo.CRS84}> POINT(10 56)", (10.0, 56.0)),
+    "lower case, spaces": (" point ( -1.5e1  +2 ) ", (-15.0, 2.0)),
+    "EPSG:4326 (latitude first)": (
+        "<http://www.opengis.net/def/crs/EPSG/0/4326> POINT(56 10)",
+        None,
+    ),
+    "not a point": ("LINESTRING(10 56, 11 57)", None),
+    "out of range": ("POINT(200 56)", None),
+    "malformed": ("POINT(1..2 3)", None),
+}
+
+
+@pytest.mark.parametrize("text, expected", POINTS.values(), ids=POINTS.keys())
+def test_points_read_for_metric_distance(text, expected):
+    import pyoxigraph as ox
+
+    assert geo.point(ox.Literal(text, datatype=ox.NamedNode(WKT))) == expected
+    assert geo.point(ox.Literal(text)) is None  # a plain string is no geometry
+
+
 def near_query(centre: str, radius: int) -> str:
     assert NEAR.count(NEAR_ROW) == 1
     return NEAR.replace(NEAR_ROW, f"(city:{centre} {radius})")
