@@ -259,6 +259,7 @@ def cmd_query(args: argparse.Namespace) -> int:
         base=config["BASE"],
         timeout=config["STORE_TIMEOUT"],
     )
+    guard.check(text, functions=store.capabilities.functions)  # what this store evaluates
     result = store.query(text, base_iri=config["BASE"])
     output = write_result(result, args.format)
     if not output.endswith(b"\n"):

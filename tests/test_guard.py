@@ -107,3 +107,38 @@ WITHIN_BOUNDS = {
 @pytest.mark.parametrize("query", WITHIN_BOUNDS.values(), ids=WITHIN_BOUNDS.keys())
 def test_within_bounds(query):
     guard.check(query)
+
+
+# --- calls of functions a store does not evaluate --------------------------------------------
+
+GEOF = "http://www.opengis.net/def/function/geosparql/"
+XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
+CALLS = {
+    "prefixed": (f"PREFIX g: <{GEOF}>\nSELECT (g:buffer(?x) AS ?b) {{}}", [GEOF + "buffer"]),
+    "full IRI": (f"ASK {{ FILTER(<{GEOF}distance>(?a, ?b, ?u) < 1) }}", [GEOF + "distance"]),
+    "predeclared": ("SELECT (xsd:integer('1') AS ?i) {}", [XSD_INTEGER]),
+    "redeclared": ("PREFIX xsd: <urn:x:>\nSELECT (xsd:f(1) AS ?i) {}", ["urn:x:f"]),
+    "named, not called": (f"SELECT * {{ VALUES ?f {{ <{GEOF}buffer> }} }}", []),
+    "in a comment": (f"SELECT * {{ # <{GEOF}buffer>(1)\n }}", []),
+    "undeclared prefix": ("SELECT (nope:f(1) AS ?x) {}", []),
+}
+
+
+@pytest.mark.parametrize("query, expected", CALLS.values(), ids=CALLS.keys())
+def test_function_calls_are_read_from_the_tokens(query, expected):
+    from nscn_graph.namespaces import PREFIXES
+    from nscn_graph.sparql.lexer import tokens
+
+    found = [iri for iri, _ in guard.function_calls(list(tokens(query)), PREFIXES)]
+    assert found == expected
+
+
+def test_only_geosparql_functions_outside_the_set_are_refused():
+    from nscn_graph.errors import BadRequest
+
+    query = f"SELECT (<{GEOF}buffer>(?x) AS ?b) (<urn:x:f>(1) AS ?c) {{}}"
+    assert guard.check(query) == "SELECT"  # no set: nothing checked
+    assert guard.check(query, functions=frozenset({GEOF + "buffer"})) == "SELECT"
+    with pytest.raises(BadRequest, match="geof:buffer") as caught:
+        guard.check(query, functions=frozenset({GEOF + "distance"}))
+    assert "geof:distance" in caught.value.detail and caught.value.column == 9

@@ -9,9 +9,9 @@ is opened), listed once in :data:`nscn_graph.stores.BACKENDS`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
@@ -38,9 +38,16 @@ class Capabilities:
     immutable: bool
     #: it is reached with credentials (``NSCN_STORE_USER`` / ``NSCN_STORE_PASSWORD``).
     credentials: bool
+    #: the IRIs of the GeoSPARQL functions (``geof:``) it evaluates; the query guard refuses
+    #: a call to any other with a 400 naming it. A fixed set for the engine of this machine;
+    #: for a store behind HTTP, asked of the store (``None``: no check).
+    functions: Container[str] | None = None
 
-    def as_dict(self) -> dict[str, bool]:
-        return asdict(self)
+    def as_dict(self) -> dict[str, object]:
+        found: dict[str, object] = {f.name: getattr(self, f.name) for f in fields(self)}
+        functions = self.functions
+        found["functions"] = sorted(functions) if isinstance(functions, frozenset) else None
+        return found
 
 
 @runtime_checkable

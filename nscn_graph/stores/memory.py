@@ -27,12 +27,18 @@ import pyoxigraph as ox
 from nscn_graph.errors import InputError
 from nscn_graph.graph.load import load
 from nscn_graph.namespaces import DEFAULT_BASE, PREFIXES
+from nscn_graph.sparql import geo
 from nscn_graph.sparql.syntax import query_syntax_error
 from nscn_graph.stores.base import Backend, Capabilities, OpenOptions, QueryResult
 
 KIND = "memory"
 CAPABILITIES = Capabilities(
-    local=True, loadable=False, statistics=False, immutable=True, credentials=False
+    local=True,
+    loadable=False,
+    statistics=False,
+    immutable=True,
+    credentials=False,
+    functions=geo.FUNCTIONS,
 )
 
 __all__ = ["BACKEND", "EmbeddedStore", "QueryResult", "query_syntax_error"]
@@ -88,7 +94,9 @@ class EmbeddedStore:
             options["base_iri"] = base_iri
         prefixes = prefixes or PREFIXES
         try:
-            return self.store.query(sparql, prefixes=prefixes, **options)
+            return self.store.query(
+                sparql, prefixes=prefixes, custom_functions=geo.custom_functions(), **options
+            )
         except SyntaxError as exc:
             raise query_syntax_error(exc, query=sparql, prefixes=prefixes) from None
 

@@ -28,6 +28,7 @@ import pyoxigraph as ox
 from nscn_graph import __version__
 from nscn_graph.errors import InputError, StoreUnavailable
 from nscn_graph.namespaces import DEFAULT_BASE
+from nscn_graph.sparql import geo
 from nscn_graph.stores.base import Backend, Capabilities, OpenOptions
 from nscn_graph.stores.memory import EmbeddedStore
 from nscn_graph.tempfolders import owned_folder
@@ -37,7 +38,12 @@ STATS_FILE = "nscn-store.json"
 DATABASE_DIR = "oxigraph"
 KIND = "oxigraph"
 CAPABILITIES = Capabilities(
-    local=True, loadable=True, statistics=True, immutable=True, credentials=False
+    local=True,
+    loadable=True,
+    statistics=True,
+    immutable=True,
+    credentials=False,
+    functions=geo.FUNCTIONS,
 )
 #: Where the embedded store's temporary databases live (one per server process tree).
 TEMPORARY_PREFIX = "nscn-store-"

@@ -25,7 +25,7 @@ import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pyoxigraph as ox
@@ -216,6 +216,7 @@ class SparqlStore:
 
     def __post_init__(self) -> None:
         self._slots = threading.BoundedSemaphore(max(1, self.concurrency))
+        self.capabilities = replace(CAPABILITIES, functions=StoreFunctions(self))
 
     def open_in_process(self) -> None:
         """In a new query worker (forked while web threads hold calls and locks): start
@@ -348,6 +349,35 @@ class SparqlStore:
         if response.status_code >= 300:
             raise _answered_error(response, what)
         return response
+
+    def evaluates(self, function: str) -> bool | None:
+        """Whether the store evaluates the extension function ``function`` (an IRI): it
+        answers a call without arguments, or refuses it; ``None`` when it does not say."""
+        import requests
+
+        query, what = f"SELECT (<{function}>() AS ?r) {{}}", "function probe"
+        try:
+            with self.calls(what):  # the breaker learns from the probe as from any call
+                try:
+                    response = self._session().post(
+                        self.spec.query_url or "",
+                        data=[("query", query)],
+                        headers={"Accept": _ACCEPT_RESULTS},
+                        timeout=(self.connect_timeout, self.timeout),
+                    )
+                except requests.Timeout as exc:
+                    if isinstance(exc, requests.ConnectTimeout):
+                        raise _Unreachable("it did not accept a connection", _down(what)) from None
+                    raise _Slow(StoreTimeout(what)) from None
+                except requests.ConnectionError:
+                    raise _Unreachable("it is not reachable", _down(what)) from None
+        except (requests.RequestException, StoreUnavailable):  # StoreTimeout among them
+            return None
+        if response.status_code < 300:
+            return True
+        if response.status_code in (400, 500, 501):  # an error answer to this query
+            return False
+        return None  # refused access, busy, down: it did not say
 
     # -- the store interface
 
@@ -508,6 +538,38 @@ def query_form(
     if isinstance(result, ox.QueryBoolean):
         return "ask"
     return "graph" if isinstance(result, ox.QueryTriples) else "select"
+
+
+class StoreFunctions:
+    """The GeoSPARQL functions a store behind HTTP evaluates, asked of it as the query guard
+    meets them: a call without arguments (``SELECT (<IRI>() AS ?r) {}``) that the store
+    answers evaluates (at worst unbound); one it refuses with an error answer does not
+    (Virtuoso 7: "Undefined procedure", Oxigraph server: "not supported"). What the store
+    said is kept for this process; a store that does not answer is asked again next time,
+    and the query goes to it meanwhile (it says what fails)."""
+
+    #: IRIs kept at most (the guard asks only of geof: IRIs that queries call)
+    KEEP = 1024
+
+    def __init__(self, store: SparqlStore) -> None:
+        self._store = store
+        self._known: dict[str, bool] = {}
+
+    def __contains__(self, iri: object) -> bool:
+        if not isinstance(iri, str):
+            return False
+        known = self._known.get(iri)
+        if known is None:
+            known = self._store.evaluates(iri)
+            if known is not None and len(self._known) < self.KEEP:
+                self._known[iri] = known
+        return known is not False
+
+    def __iter__(self) -> Iterator[str]:
+        """The standard's functions that the store evaluates."""
+        from nscn_graph.sparql.geo import standard_functions
+
+        return (iri for iri in standard_functions() if iri in self)
 
 
 class _Unreachable(Exception):

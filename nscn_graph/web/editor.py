@@ -1,11 +1,14 @@
 """The query editor's contents: the prologue of prefixes and example queries about the network.
 
-Each example is tested to return rows (``tests/test_sparql_editor.py``).
+The examples are data: the ``.rq`` files of ``examples/`` beside this module. Each is tested
+to return rows (``tests/test_sparql_editor.py``); the GeoSPARQL ones are also compared with
+distances computed from the data's coordinates (``tests/test_geosparql.py``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -27,50 +30,23 @@ EDITOR_PREFIXES = (
     "geo",
 )
 
-EXAMPLES: tuple[Example, ...] = (
-    Example(
-        "Member cities and their living labs",
-        """SELECT ?city ?lab WHERE {
-  ?c a nscn:SmartCity ; rdfs:label ?city .
-  OPTIONAL { ?l a nscn:LivingLab ; nscn:city ?c ; rdfs:label ?lab . FILTER(lang(?lab) = "en") }
-  FILTER(lang(?city) = "en")
-} ORDER BY ?city ?lab""",
-    ),
-    Example(
-        "Cases per theme",
-        """SELECT ?theme (COUNT(DISTINCT ?case) AS ?cases) WHERE {
-  ?case a nscn:Case ; nscn:theme ?t .
-  ?t skos:prefLabel ?theme . FILTER(lang(?theme) = "en")
-} GROUP BY ?theme ORDER BY DESC(?cases) ?theme""",
-    ),
-    Example(
-        "Values of the Nordic Smart City Roadmap",
-        """SELECT ?value ?definition WHERE {
-  ?v a nscn:RoadmapValue ; skos:prefLabel ?value .
-  OPTIONAL { ?v skos:definition ?definition . FILTER(lang(?definition) = "en") }
-  FILTER(lang(?value) = "en")
-} ORDER BY ?value""",
-    ),
-    Example(
-        "Cities with their country and coordinates",
-        """SELECT ?city ?country ?lat ?long WHERE {
-  ?c a nscn:SmartCity ; rdfs:label ?city ; nscn:country/rdfs:label ?country ;
-     geo:lat ?lat ; geo:long ?long .
-  FILTER(lang(?city) = "en" && lang(?country) = "en")
-} ORDER BY ?country ?city""",
-    ),
-    Example(
-        "Cases about mobility, with their sources",
-        """SELECT ?case ?title ?source WHERE {
-  ?case a nscn:Case ; nscn:theme theme:mobility ; rdfs:label ?title ; dcterms:source ?source .
-  FILTER(lang(?title) = "en")
-} ORDER BY ?title""",
-    ),
-    Example(
-        "Everything said about Aarhus (as RDF)",
-        "DESCRIBE city:aarhus",
-    ),
-)
+#: Where the example queries are: one ``.rq`` file each, in the order of their names; the
+#: first line is a comment with the example's name, the rest is the query as shown.
+EXAMPLES_DIR = Path(__file__).with_name("examples")
+
+
+def read_examples(folder: Path = EXAMPLES_DIR) -> tuple[Example, ...]:
+    """The example queries of ``folder``."""
+    found = []
+    for path in sorted(folder.glob("*.rq")):
+        first, _, query = path.read_text(encoding="utf-8").partition("\n")
+        if not first.startswith("#") or not query.strip():
+            raise ValueError(f"{path}: the first line must be '# name', then the query")
+        found.append(Example(first.lstrip("#").strip(), query.strip()))
+    return tuple(found)
+
+
+EXAMPLES: tuple[Example, ...] = read_examples()
 
 
 def prologue(prefixes: dict[str, str]) -> str:

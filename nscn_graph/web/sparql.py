@@ -80,7 +80,10 @@ def endpoint() -> Response:
     )
     if query is None:
         return describe_service()
-    form = guard.check(query.query)
+    published = app.extensions["nscn"]
+    form = guard.check(
+        query.query, functions=published.store.capabilities.functions, prefixes=published.prefixes
+    )
     if form is None:  # no query form: the store's parser says what is wrong (a 400)
         results, graph = formats.RESULT_FORMATS[0], formats.RDF_FORMATS[0]
         fmt = results
