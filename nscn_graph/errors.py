@@ -179,6 +179,20 @@ class Busy(NscnError):
     __init__ = _kind(503, "Service busy")
 
 
+class TooManyRequests(NscnError):
+    """A client past its fair share (query time per minute, queries at once): 429 with
+    ``Retry-After`` (RFC 6585 section 4)."""
+
+    __init__ = _kind(429, "Too many requests")
+    limits: dict | None = None  #: the limits and the client's state, a member of the problem
+
+    def problem(self) -> dict[str, object]:
+        body = super().problem()
+        if self.limits:
+            body["limits"] = dict(self.limits)
+        return body
+
+
 class ResultTooLarge(NscnError):
     """A query whose result is larger than the endpoint serves (the client can page it)."""
 

@@ -22,6 +22,16 @@ from nscn_graph.namespaces import DEFAULT_BASE
 from nscn_graph.paths import ROOT
 
 
+def flag(text: str) -> bool:
+    """A yes/no setting: true/1/yes/on or false/0/no/off."""
+    value = text.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{text!r} is neither true nor false")
+
+
 def positive(text: str) -> int:
     """A whole number of at least 1."""
     try:
@@ -212,6 +222,33 @@ SETTINGS: tuple[Setting, ...] = (
         50_000_000,
         "largest serialised result in bytes (422: page with LIMIT/OFFSET or download a dump)",
         int,
+    ),
+    Setting(
+        "TRUSTED_PROXIES",
+        "",
+        "addresses or networks of reverse proxies whose `X-Forwarded-For` names the client, "
+        "separated by commas (empty: none, the peer's address is the client)",
+    ),
+    Setting(
+        "FAIR_USE_QUERY_TIME",
+        60.0,
+        "seconds of answering time of `/sparql`, `/validate` and `/search` a client may use per "
+        "FAIR_USE_WINDOW; past it 429 with `Retry-After` (0: no limit)",
+        float,
+    ),
+    Setting("FAIR_USE_WINDOW", 60.0, "the window of FAIR_USE_QUERY_TIME, in seconds", float),
+    Setting(
+        "FAIR_USE_CONCURRENCY",
+        4,
+        "requests to `/sparql`, `/validate` and `/search` a client may have in progress at once "
+        "(429 past it; 0: no limit)",
+        int,
+    ),
+    Setting(
+        "FAIR_USE_STATE",
+        "",
+        "SQLite file holding the clients' budgets, shared by a server's workers (empty: one per "
+        "server in a temporary folder; servers that name one file share budgets)",
     ),
 )
 

@@ -30,6 +30,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         descriptions,
         dumps,
         errors,
+        fairuse,
         favicon,
         health,
         linkeddata,
@@ -47,6 +48,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     negotiation.init_app(app)  # Vary, Link alternates, Content-Location of negotiated answers
     caching.init_app(app)  # a validator and Cache-Control on every cacheable answer, 304s
     cors.init_app(app)  # CORS on every answer, preflight on every path
+    fairuse.init_app(app)  # each client's share of query time: 429 past it
     for blueprint in (health.bp, context.bp):
         app.register_blueprint(blueprint)
     # search first: every page's header links it

@@ -26,6 +26,7 @@ from nscn_graph.sparql import guard
 from nscn_graph.sparql.pool import MB, Job, QueryPool, default_memory_limit
 
 from . import protocol, service_description
+from .fairuse import metered
 from .links import server_url
 from .negotiation import FORMAT_PARAMETERS, negotiate
 from .state import published
@@ -71,6 +72,7 @@ GRAPH_FORMS = ("CONSTRUCT", "DESCRIBE")
 
 
 @bp.route("/sparql", methods=["GET", "POST"])
+@metered
 def endpoint() -> Response:
     req = request._get_current_object()  # type: ignore[attr-defined]  # one proxy lookup
     app = current_app._get_current_object()  # type: ignore[attr-defined]

@@ -40,6 +40,7 @@ from nscn_graph.errors import (
 )
 from nscn_graph.graph.bounded import Outcome, validate_document
 
+from .fairuse import metered
 from .negotiation import negotiate
 
 bp = Blueprint("validation", __name__)
@@ -77,6 +78,7 @@ def form():
 
 
 @bp.post("/validate")
+@metered
 def validate():
     # a report answers a POST: its other forms have no URL to link to
     chosen = negotiate(OFFERS, href=lambda fmt: None)
