@@ -123,6 +123,20 @@ SETTINGS: tuple[Setting, ...] = (
         float,
     ),
     Setting(
+        "DRAIN_DELAY",
+        0.0,
+        "seconds a server told to stop (SIGTERM) goes on serving, `/health` answering 503 "
+        "`draining`, before it refuses new connections (behind a load balancer: more than its "
+        "health checks' interval times their fall count)",
+        float,
+    ),
+    Setting(
+        "DRAIN_TIMEOUT",
+        20.0,
+        "seconds the requests in progress then have to finish before the server stops",
+        float,
+    ),
+    Setting(
         "WORKER",
         "buffered",
         "`serve`'s worker: `buffered` (requests are read whole before an app thread sees them) "
@@ -249,6 +263,23 @@ SETTINGS: tuple[Setting, ...] = (
         "",
         "SQLite file holding the clients' budgets, shared by a server's workers (empty: one per "
         "server in a temporary folder; servers that name one file share budgets)",
+    ),
+    Setting(
+        "METRICS_ALLOW",
+        "127.0.0.1, ::1",
+        "addresses or networks that may read `/metrics`, separated by commas (empty: nobody)",
+    ),
+    Setting(
+        "QUERY_LOG",
+        "off",
+        "where `serve` writes its query log (JSON lines: hash, duration, outcome): `-` standard "
+        "output, `off` none, or a file",
+    ),
+    Setting(
+        "QUERY_LOG_TEXT",
+        False,
+        "whether the query log holds each query's text (not only its hash)",
+        flag,
     ),
 )
 
