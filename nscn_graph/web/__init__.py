@@ -26,6 +26,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     from . import (
         caching,
+        compression,
         context,
         cors,
         descriptions,
@@ -55,6 +56,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     # the final answer, compression encodes what caching has validated.
     metrics.init_app(app)  # /metrics, and every answer counted
     negotiation.init_app(app)  # Vary, Link alternates, Content-Location of negotiated answers
+    compression.init_app(app)  # br/gzip for text, an ETag per coding (after caching's)
     caching.init_app(app)  # a validator and Cache-Control on every cacheable answer, 304s
     cors.init_app(app)  # CORS on every answer, preflight on every path
     fairuse.init_app(app)  # each client's share of query time: 429 past it
