@@ -173,6 +173,13 @@ class ValidationTimeout(NscnError):
     __init__ = _kind(503, "Validation timed out")
 
 
+class ValidationOutOfMemory(NscnError):
+    """A validation that needed more memory than its process is allowed
+    (``VALIDATE_MEMORY_LIMIT``)."""
+
+    __init__ = _kind(503, "Validation memory limit reached")
+
+
 class Busy(NscnError):
     """The server is already doing as much of this work as it allows at once."""
 

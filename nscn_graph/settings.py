@@ -199,6 +199,13 @@ SETTINGS: tuple[Setting, ...] = (
         float,
     ),
     Setting(
+        "VALIDATE_MEMORY_LIMIT",
+        0,
+        "megabytes a `/validate` process may use beyond its libraries (503 past it; 0: as for a "
+        "query worker, half the machine's memory shared among all that may run at once)",
+        int,
+    ),
+    Setting(
         "VALIDATE_CONCURRENCY",
         2,
         "validations one worker process runs at once (503 when busy)",

@@ -39,6 +39,7 @@ from nscn_graph.errors import (
     UnsupportedMediaType,
 )
 from nscn_graph.graph.bounded import Outcome, validate_document
+from nscn_graph.sparql.pool import MB, default_memory_limit
 
 from .fairuse import metered
 from .negotiation import negotiate
@@ -185,9 +186,18 @@ def _run(posted: Posted) -> Outcome:
             base=config["BASE"],
             max_triples=config["VALIDATE_MAX_TRIPLES"],
             context=() if posted.alone else _published_files(),
+            memory_limit=_memory_limit(config),
         )
     finally:
         gate.release()
+
+
+def _memory_limit(config) -> int:
+    """Bytes a validation process may use: ``VALIDATE_MEMORY_LIMIT``, or as much as a query
+    worker (half the machine's memory shared among every one that may run at once)."""
+    if config["VALIDATE_MEMORY_LIMIT"]:
+        return config["VALIDATE_MEMORY_LIMIT"] * MB
+    return default_memory_limit(config["VALIDATE_CONCURRENCY"] * config["WORKERS"])
 
 
 def _published_files() -> list[tuple[str, Path]]:

@@ -130,6 +130,21 @@ class _LoggedTask(WSGITask):
             self.set_close_on_finish()
         return super().build_response_header()
 
+    def write(self, data: bytes) -> None:
+        """The head goes out with the first part of the body, in one send: a worker that dies
+        between them (killed) leaves a connection with no answer at all, which a proxy can
+        send again elsewhere, rather than a head without its body, which it cannot."""
+        if self.wrote_header or not self.complete:
+            return super().write(data)
+        channel = self.channel
+        held: list[bytes] = []
+        channel.write_soon = held.append  # type: ignore[method-assign]  # this write only
+        try:
+            super().write(data)
+        finally:
+            del channel.write_soon
+        channel.write_soon(b"".join(held))
+
     def execute(self) -> None:
         started = time.monotonic()
         try:
