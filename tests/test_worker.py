@@ -344,3 +344,42 @@ def _alive(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"
+
+
+def _answer_by_length(sock: socket.socket) -> tuple[int, dict[str, str], bytes]:
+    """The answer on ``sock``, read as far as its ``Content-Length`` (the server then closes
+    over the bytes it did not read, which may reset the connection after the answer)."""
+    sock.settimeout(PROBE_TIMEOUT)
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += sock.recv(65536)
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = {k.lower(): v for k, v in (line.split(": ", 1) for line in lines[1:])}
+    while len(body) < int(headers["content-length"]):
+        body += sock.recv(65536)
+    return int(lines[0].split()[1]), headers, body
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        b"GET /sparql?query=" + b"a" * 66_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: x\r\n" + b"X-Big: " + b"b" * 66_000 + b"\r\n\r\n",
+    ],
+    ids=["request-line", "header"],
+)
+def test_a_head_past_the_size_limit_is_a_problem_with_cors(strict_server, head):
+    """The server's own answer to a request line or header too large (before the app): 431,
+    RFC 9457 problem JSON, CORS, as the app's own errors."""
+    with socket.create_connection(_address(strict_server)) as sock:
+        try:
+            sock.sendall(head)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # answered and closed before all of it was sent
+        status, headers, body = _answer_by_length(sock)
+    assert status == 431
+    assert headers["content-type"] == "application/problem+json"
+    assert headers["access-control-allow-origin"] == "*"
+    problem = json.loads(body)
+    assert problem["status"] == 431 and "header" in problem["detail"].lower()
