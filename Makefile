@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 
 .PHONY: run test lint build validate clean linked-assets browser vendor-yasgui test-tools \
-	bench-sparql store-servers
+	bench-sparql store-servers deploy-tools
 
 # Two installs in one venv, each with its stamp: what serving needs (`make run`), then the test
 # extras on top (`make test`). The package's build step (setup.py) runs `npm ci` and copies the
@@ -34,7 +34,7 @@ build: $(BIN)/nscn-graph linked-assets
 run: build
 	$(BIN)/nscn-graph serve --host $(HOST) --port $(PORT)
 
-test: $(TEST_EXTRAS) test-tools browser store-servers
+test: $(TEST_EXTRAS) test-tools browser store-servers deploy-tools
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
@@ -51,6 +51,16 @@ store-servers:
 	      --no-install-recommends virtuoso-opensource >/dev/null \
 	    || echo "WARNING: virtuoso-opensource could not be installed; its tests will be skipped"; \
 	  else echo "WARNING: virtuoso-t missing and not root; the Virtuoso tests will be skipped"; fi; }
+
+# HAProxy for the deployment test (tests/test_deploy.py, deploy/haproxy.cfg): from Debian when
+# running as root; otherwise that test is skipped, and says so.
+deploy-tools:
+	@command -v haproxy >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	      --no-install-recommends haproxy >/dev/null \
+	    || echo "WARNING: haproxy could not be installed; the deployment test will be skipped"; \
+	  else echo "WARNING: haproxy missing and not root; the deployment test will be skipped"; fi; }
 
 # The front-end assets are part of the install (setup.py); these names remain for habit.
 linked-assets vendor-yasgui: $(BIN)/nscn-graph

@@ -11,8 +11,11 @@ Every ``--interval`` seconds (default 60) it prints one line per interval: reque
 p50 and p99 latency, answers by status; and then the memory (RSS and PSS, MB) and open file
 descriptors of every process of the server (master, web workers, query workers, validation
 children) and the number of zombie processes among them. At the end: totals by status and by
-kind of request, and the exit status says whether any answer was a 5xx other than the
-deliberate 503s (or a connection error).
+kind of request, the server's own counts from ``/metrics`` (queries by outcome, query worker
+restarts, store errors), and the exit status says whether any answer was a 5xx other than the
+deliberate 503s (or a connection error). Each client sends from a loopback address of its own
+(127.0.0.10, .11, ...), so that fair use counts them as the separate clients they stand for;
+``--one-address`` sends everything from 127.0.0.1 (one client: expect 429s).
 
     .venv/bin/python bench/soak.py --minutes 10                   # starts nscn-graph serve
     .venv/bin/python bench/soak.py --seconds 20 --interval 5      # a sanity run
@@ -42,6 +45,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
+from requests.adapters import HTTPAdapter
 
 BIN = Path(sys.executable).parent
 ROOT = Path(__file__).resolve().parents[1]
@@ -174,6 +178,25 @@ def _query(base: str, text: str, rng: random.Random) -> dict:
     return {"url": base + "/sparql", "params": {"query": text}, "headers": {"Accept": accept}}
 
 
+class _From(HTTPAdapter):
+    """Connections from one local address."""
+
+    def __init__(self, address: str) -> None:
+        self.address = address
+        super().__init__()
+
+    def init_poolmanager(self, *args, **kwargs):
+        kwargs["source_address"] = (self.address, 0)
+        super().init_poolmanager(*args, **kwargs)
+
+
+def session_from(address: str | None) -> requests.Session:
+    session = requests.Session()
+    if address:
+        session.mount("http://", _From(address))
+    return session
+
+
 @dataclass
 class Interval:
     latencies: list[float] = field(default_factory=list)
@@ -181,8 +204,11 @@ class Interval:
 
 
 class Load:
-    def __init__(self, base: str, target: Target, concurrency: int, seed: int) -> None:
+    def __init__(
+        self, base: str, target: Target, concurrency: int, seed: int, one_address: bool = False
+    ) -> None:
         self.base, self.target = base, target
+        self.one_address = one_address
         self.concurrency, self.seed = concurrency, seed
         self.lock = threading.Lock()
         self.current = Interval()
@@ -198,7 +224,8 @@ class Load:
 
     def client(self, number: int) -> None:
         rng = random.Random(self.seed * 1000 + number)
-        session = requests.Session()
+        address = None if self.one_address else f"127.0.0.{10 + number}"
+        session = session_from(address)
         while not self.stop.is_set():
             kind, method, kwargs = pick(rng, self.target, self.base)
             started = time.perf_counter()
@@ -211,13 +238,14 @@ class Load:
                         self.target.etags[urlpath(kwargs["url"])] = answer.headers["ETag"]
             except requests.RequestException as exc:
                 status = type(exc).__name__
-                session = requests.Session()
+                session = session_from(address)
             elapsed = time.perf_counter() - started
             with self.lock:
                 self.current.latencies.append(elapsed)
                 self.current.statuses[status] += 1
                 self.kinds[(kind, status)] += 1
                 self.kind_latencies.setdefault(kind, []).append(elapsed)
+                # deliberate: 503 past a time limit, 429 past a client's fair share
                 if not status.isdigit() or (status.startswith("5") and status != "503"):
                     self.unexpected[(kind, status)] += 1
 
@@ -294,6 +322,26 @@ def report_processes(root: int | None) -> dict:
     return {"processes": rows, "zombies": zombies, "total_pss_mb": total}
 
 
+def server_counts(base: str) -> dict[str, float]:
+    """The server's own counts of queries, worker restarts and store errors (``/metrics``)."""
+    try:
+        from prometheus_client.parser import text_string_to_metric_families
+
+        text = requests.get(base + "/metrics", timeout=30).text
+    except (ImportError, requests.RequestException):
+        return {}
+    counts = {}
+    wanted = ("nscn_sparql_queries", "nscn_query_worker_restarts", "nscn_store_errors")
+    for family in text_string_to_metric_families(text):
+        if family.name in wanted:
+            for sample in family.samples:
+                if sample.name.endswith("_total"):
+                    labels = ",".join(f"{k}={v}" for k, v in sorted(sample.labels.items()))
+                    counts[f"{family.name}{{{labels}}}"] = sample.value
+    print("server counts (/metrics): " + ", ".join(f"{k} {v:g}" for k, v in counts.items()))
+    return counts
+
+
 # -- main ------------------------------------------------------------------------------------
 
 
@@ -347,6 +395,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sparql-timeout", type=float, default=3.0)
     parser.add_argument("--start-timeout", type=float, default=600)
     parser.add_argument("--json", type=Path, help="also write the numbers here")
+    parser.add_argument(
+        "--one-address", action="store_true", help="every client from 127.0.0.1 (one client)"
+    )
     parser.add_argument("serve", nargs="*", help="after --: arguments of nscn-graph serve")
     args = parser.parse_args(argv)
     duration = args.seconds if args.seconds is not None else args.minutes * 60
@@ -366,7 +417,7 @@ def main(argv: list[str] | None = None) -> int:
             f"search {'on' if target.search else 'absent'}"
         )
         report["start"] = report_processes(root)
-        load = Load(base, target, args.concurrency, args.seed)
+        load = Load(base, target, args.concurrency, args.seed, args.one_address)
         clients = [
             threading.Thread(target=load.client, args=(n,), daemon=True)
             for n in range(args.concurrency)
@@ -401,6 +452,7 @@ def main(argv: list[str] | None = None) -> int:
         load.stop.set()
         for thread in clients:
             thread.join(timeout=130)
+        report["metrics"] = server_counts(base)
     finally:
         if process is not None and process.poll() is None:
             os.killpg(process.pid, signal.SIGTERM)

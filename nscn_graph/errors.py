@@ -173,10 +173,31 @@ class ValidationTimeout(NscnError):
     __init__ = _kind(503, "Validation timed out")
 
 
+class ValidationOutOfMemory(NscnError):
+    """A validation that needed more memory than its process is allowed
+    (``VALIDATE_MEMORY_LIMIT``)."""
+
+    __init__ = _kind(503, "Validation memory limit reached")
+
+
 class Busy(NscnError):
     """The server is already doing as much of this work as it allows at once."""
 
     __init__ = _kind(503, "Service busy")
+
+
+class TooManyRequests(NscnError):
+    """A client past its fair share (query time per minute, queries at once): 429 with
+    ``Retry-After`` (RFC 6585 section 4)."""
+
+    __init__ = _kind(429, "Too many requests")
+    limits: dict | None = None  #: the limits and the client's state, a member of the problem
+
+    def problem(self) -> dict[str, object]:
+        body = super().problem()
+        if self.limits:
+            body["limits"] = dict(self.limits)
+        return body
 
 
 class ResultTooLarge(NscnError):

@@ -22,6 +22,16 @@ from nscn_graph.namespaces import DEFAULT_BASE
 from nscn_graph.paths import ROOT
 
 
+def flag(text: str) -> bool:
+    """A yes/no setting: true/1/yes/on or false/0/no/off."""
+    value = text.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{text!r} is neither true nor false")
+
+
 def positive(text: str) -> int:
     """A whole number of at least 1."""
     try:
@@ -113,6 +123,20 @@ SETTINGS: tuple[Setting, ...] = (
         float,
     ),
     Setting(
+        "DRAIN_DELAY",
+        0.0,
+        "seconds a server told to stop (SIGTERM) goes on serving, `/health` answering 503 "
+        "`draining`, before it refuses new connections (behind a load balancer: more than its "
+        "health checks' interval times their fall count)",
+        float,
+    ),
+    Setting(
+        "DRAIN_TIMEOUT",
+        20.0,
+        "seconds the requests in progress then have to finish before the server stops",
+        float,
+    ),
+    Setting(
         "WORKER",
         "buffered",
         "`serve`'s worker: `buffered` (requests are read whole before an app thread sees them) "
@@ -175,6 +199,13 @@ SETTINGS: tuple[Setting, ...] = (
         float,
     ),
     Setting(
+        "VALIDATE_MEMORY_LIMIT",
+        0,
+        "megabytes a `/validate` process may use beyond its libraries (503 past it; 0: as for a "
+        "query worker, half the machine's memory shared among all that may run at once)",
+        int,
+    ),
+    Setting(
         "VALIDATE_CONCURRENCY",
         2,
         "validations one worker process runs at once (503 when busy)",
@@ -219,6 +250,50 @@ SETTINGS: tuple[Setting, ...] = (
         50_000_000,
         "largest serialised result in bytes (422: page with LIMIT/OFFSET or download a dump)",
         int,
+    ),
+    Setting(
+        "TRUSTED_PROXIES",
+        "",
+        "addresses or networks of reverse proxies whose `X-Forwarded-For` names the client, "
+        "separated by commas (empty: none, the peer's address is the client)",
+    ),
+    Setting(
+        "FAIR_USE_QUERY_TIME",
+        60.0,
+        "seconds of answering time of `/sparql`, `/validate` and `/search` a client may use per "
+        "FAIR_USE_WINDOW; past it 429 with `Retry-After` (0: no limit)",
+        float,
+    ),
+    Setting("FAIR_USE_WINDOW", 60.0, "the window of FAIR_USE_QUERY_TIME, in seconds", float),
+    Setting(
+        "FAIR_USE_CONCURRENCY",
+        4,
+        "requests to `/sparql`, `/validate` and `/search` a client may have in progress at once "
+        "(429 past it; 0: no limit)",
+        int,
+    ),
+    Setting(
+        "FAIR_USE_STATE",
+        "",
+        "SQLite file holding the clients' budgets, shared by a server's workers (empty: one per "
+        "server in a temporary folder; servers that name one file share budgets)",
+    ),
+    Setting(
+        "METRICS_ALLOW",
+        "127.0.0.1, ::1",
+        "addresses or networks that may read `/metrics`, separated by commas (empty: nobody)",
+    ),
+    Setting(
+        "QUERY_LOG",
+        "off",
+        "where `serve` writes its query log (JSON lines: hash, duration, outcome): `-` standard "
+        "output, `off` none, or a file",
+    ),
+    Setting(
+        "QUERY_LOG_TEXT",
+        False,
+        "whether the query log holds each query's text (not only its hash)",
+        flag,
     ),
 )
 

@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 
 from nscn_graph import formats, paths
-from nscn_graph.errors import PayloadTooLarge, RdfSyntaxError, ValidationTimeout
+from nscn_graph.errors import (
+    PayloadTooLarge,
+    RdfSyntaxError,
+    ValidationOutOfMemory,
+    ValidationTimeout,
+)
 from nscn_graph.graph.bounded import validate_document, validate_triples
 from nscn_graph.graph.load import parse_file
 
@@ -58,3 +63,18 @@ def test_the_context_files_are_validated_with_the_document():
     assert "data/cities.ttl" not in edited.report["context"]["files"]
     alone = _validate(data.read_bytes())
     assert alone.conforms is False
+
+
+def test_a_validation_past_its_memory_limit_is_a_503_that_says_so():
+    """The child's data may grow by the memory limit (here 16 MB) beyond its libraries: a
+    document of 60 000 triples needs more, and the answer names the limit."""
+    lines = [
+        f'<http://example.org/t{i}> <http://example.org/p> "value number {i}" .'
+        for i in range(60_000)
+    ]
+    with pytest.raises(ValidationOutOfMemory) as caught:
+        _validate("\n".join(lines).encode(), fmt=formats.NTRIPLES, memory_limit=16 << 20)
+    assert caught.value.status == 503 and "16 MB" in caught.value.detail
+    # a small document fits in the same limit
+    outcome = _validate(INVALID.read_bytes(), memory_limit=16 << 20)
+    assert outcome.conforms is False

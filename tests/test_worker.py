@@ -7,15 +7,20 @@ Everything is on loopback; each test holds a bounded number of connections for a
 from __future__ import annotations
 
 import json
+import os
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 import urllib.parse
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import requests
-from conftest import serving
+from conftest import ROOT, free_port, serving
 
 pytestmark = pytest.mark.http
 
@@ -232,3 +237,149 @@ def test_a_wellformed_chunked_body_reaches_the_app(any_worker, path):
     else:  # "ASK {}" is no Turtle: the app's own 400, with the parser's message
         assert status == 400
         assert json.loads(answer)["status"] == 400
+
+
+# -- SIGTERM: draining ------------------------------------------------------------------------
+
+SLOW_QUERY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+
+
+def _start(env: dict[str, str]) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "nscn_graph.cli", "serve", "--port", str(port)],
+        cwd=ROOT,
+        env={**os.environ, "NSCN_ACCESS_LOG": "off", **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            if requests.get(url + "/health", timeout=2).status_code == 200:
+                return process, url
+        except requests.ConnectionError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError("server did not start: " + process.communicate()[1])
+
+
+def _refused(url: str) -> bool:
+    """Whether a connection is refused (reset: this probe met the moment the socket closed)."""
+    try:
+        socket.create_connection(_address(url), timeout=2).close()
+    except (ConnectionRefusedError, ConnectionResetError):
+        return True
+    return False
+
+
+def test_sigterm_drains_the_requests_in_progress_and_refuses_new_ones():
+    """SIGTERM: ``/health`` says "draining" (503) for DRAIN_DELAY, the request in progress gets
+    its whole answer, new connections are then refused, and the server leaves cleanly (exit 0,
+    no worker killed by a signal, its query workers gone)."""
+    process, url = _start(
+        {"NSCN_DRAIN_DELAY": "1", "NSCN_SPARQL_TIMEOUT": "6", "NSCN_WORKERS": "2"}
+    )
+    try:
+        answers: list[requests.Response] = []
+        slow = threading.Thread(
+            target=lambda: answers.append(
+                requests.get(
+                    url + "/sparql",
+                    params={"query": SLOW_QUERY},
+                    headers={"Accept": "application/sparql-results+json"},
+                    timeout=60,
+                )
+            )
+        )
+        slow.start()
+        time.sleep(0.5)  # let it reach the server (it is accepted during the delay anyway)
+        children = _descendants(process.pid)
+        process.send_signal(signal.SIGTERM)
+        health = None
+        while health is None or health.status_code == 200:
+            health = requests.get(url + "/health", timeout=10)
+        assert health.status_code == 503
+        assert health.json()["status"] == "draining"
+        assert health.headers["Connection"].lower() == "close"
+        refused = False
+        while slow.is_alive() and not refused:
+            refused = _refused(url)
+        assert refused, "new connections were still accepted while a request was in progress"
+        slow.join(timeout=60)
+        assert answers and answers[0].status_code == 503  # its own answer: the time limit
+        assert answers[0].json()["title"] == "Query timed out"
+        assert process.wait(timeout=60) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+    errors = process.stderr.read()
+    process.stderr.close()
+    assert "was sent" not in errors and "Traceback" not in errors, errors
+    assert not [pid for pid in children if _alive(pid)]
+
+
+def _descendants(root: int) -> list[int]:
+    table: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            table.setdefault(int(stat.rsplit(")", 1)[1].split()[1]), []).append(int(entry))
+    found, todo = [], [root]
+    while todo:
+        for child in table.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def _answer_by_length(sock: socket.socket) -> tuple[int, dict[str, str], bytes]:
+    """The answer on ``sock``, read as far as its ``Content-Length`` (the server then closes
+    over the bytes it did not read, which may reset the connection after the answer)."""
+    sock.settimeout(PROBE_TIMEOUT)
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += sock.recv(65536)
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = {k.lower(): v for k, v in (line.split(": ", 1) for line in lines[1:])}
+    while len(body) < int(headers["content-length"]):
+        body += sock.recv(65536)
+    return int(lines[0].split()[1]), headers, body
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        b"GET /sparql?query=" + b"a" * 66_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: x\r\n" + b"X-Big: " + b"b" * 66_000 + b"\r\n\r\n",
+    ],
+    ids=["request-line", "header"],
+)
+def test_a_head_past_the_size_limit_is_a_problem_with_cors(strict_server, head):
+    """The server's own answer to a request line or header too large (before the app): 431,
+    RFC 9457 problem JSON, CORS, as the app's own errors."""
+    with socket.create_connection(_address(strict_server)) as sock:
+        try:
+            sock.sendall(head)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # answered and closed before all of it was sent
+        status, headers, body = _answer_by_length(sock)
+    assert status == 431
+    assert headers["content-type"] == "application/problem+json"
+    assert headers["access-control-allow-origin"] == "*"
+    problem = json.loads(body)
+    assert problem["status"] == 431 and "header" in problem["detail"].lower()

@@ -30,6 +30,7 @@ from nscn_graph.errors import (
     NscnError,
     PayloadTooLarge,
     RdfSyntaxError,
+    ValidationOutOfMemory,
     ValidationTimeout,
 )
 from nscn_graph.namespaces import DEFAULT_BASE
@@ -38,6 +39,7 @@ from nscn_graph.namespaces import DEFAULT_BASE
 ERRORS: dict[str, type[NscnError]] = {
     cls.__name__: cls for cls in (RdfSyntaxError, InputError, PayloadTooLarge)
 }
+MB = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -60,12 +62,15 @@ def validate_document(
     base: str = DEFAULT_BASE,
     max_triples: int | None = None,
     context: Sequence[tuple[str, Path]] = (),
+    memory_limit: int = 0,
 ) -> Outcome:
     """Parse ``data`` (in ``fmt``) and validate it against ``shapes``, together with the
     ``context`` files (``(name shown, path)``; none: the document alone), in a child process
     that is killed after ``timeout`` seconds (:class:`ValidationTimeout`). Syntax errors are
     :class:`RdfSyntaxError` with line and column; more than ``max_triples`` triples in the
-    document is :class:`PayloadTooLarge`."""
+    document is :class:`PayloadTooLarge`. The child's data may grow by at most ``memory_limit``
+    bytes (0: no limit) beyond what its libraries take (``RLIMIT_DATA``, set before it reads
+    the document); past it, :class:`ValidationOutOfMemory`."""
     job = {
         "format": fmt.name,
         "base": base,
@@ -73,6 +78,7 @@ def validate_document(
         "shapes": str(shapes),
         "max_triples": max_triples,
         "context": [[shown, str(path)] for shown, path in context],
+        "memory_limit": memory_limit,
     }
     command = [sys.executable, "-m", "nscn_graph.graph.bounded", json.dumps(job)]
     try:
@@ -84,13 +90,42 @@ def validate_document(
             headers={"Retry-After": "60"},
         ) from None
     if done.returncode != 0:
+        if memory_limit and (done.returncode < 0 or b"MemoryError" in done.stderr):
+            raise _out_of_memory(memory_limit)  # an allocation failed outside Python's reach
         raise NscnError("the validation process failed")
     body = json.loads(done.stdout)
     if "error" in body:
         error = body["error"]
+        if error["kind"] == "memory":
+            raise _out_of_memory(memory_limit)
         cls = ERRORS.get(error.pop("kind"), NscnError)
         raise cls(error.pop("detail"), **error)
     return Outcome(body["conforms"], body["report"], body["turtle"], body["text"])
+
+
+def _out_of_memory(limit: int) -> ValidationOutOfMemory:
+    return ValidationOutOfMemory(
+        f"validating this document needed more memory than this server allows a validation "
+        f"({limit // MB} MB); send a smaller document, or validate it with `nscn-graph "
+        "validate FILE` on your own machine",
+        headers={"Retry-After": "60"},
+    )
+
+
+def _limit_memory(limit: int) -> None:
+    """Let this process's data grow by at most ``limit`` bytes beyond what it holds now."""
+    import resource
+
+    if limit <= 0:
+        return
+    held = 0
+    with open("/proc/self/status", "rb") as status:
+        for line in status:
+            if line.startswith(b"VmData:"):
+                held = int(line.split()[1]) * 1024
+    _, hard = resource.getrlimit(resource.RLIMIT_DATA)
+    soft = held + limit if hard == resource.RLIM_INFINITY else min(held + limit, hard)
+    resource.setrlimit(resource.RLIMIT_DATA, (soft, hard))
 
 
 def validate_triples(
@@ -122,7 +157,9 @@ def _run(job: dict, data: bytes) -> dict:
             f"the document holds {len(triples)} triples; /validate checks at most {most}"
         )
     store = ox.Store()
-    store.bulk_extend(ox.Quad(*t) for t in triples)
+    # extend, not bulk_extend: the bulk loader reserves 200 MB of buffers up front, which the
+    # memory limit would count against the document
+    store.extend(ox.Quad(*t) for t in triples)
     subjects: dict[str, set[str]] = {}
     for triple in triples:
         subjects.setdefault(key_of(triple.subject), set()).add(name)
@@ -155,9 +192,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = argparse.ArgumentParser(prog="python -m nscn_graph.graph.bounded")
     args.add_argument("job", help="the job, as JSON (see validate_document)")
     job = json.loads(args.parse_args(argv).job)
-    data = sys.stdin.buffer.read()
+    # the libraries first, then the limit: what it bounds is the document's cost
+    import pyshacl  # noqa: F401
+    import rdflib  # noqa: F401
+
+    from nscn_graph.graph import load, validate  # noqa: F401
+
     try:
+        _limit_memory(job.get("memory_limit") or 0)
+    except (OSError, ValueError):  # no /proc or no such limit here: the time limit still holds
+        pass
+    try:
+        data = sys.stdin.buffer.read()
         body = _run(job, data)
+    except MemoryError:
+        body = {"error": {"kind": "memory", "detail": "memory limit"}}
     except tuple(ERRORS.values()) as error:
         problem = {"kind": type(error).__name__, "detail": error.detail}
         for key in ("file", "line", "column"):

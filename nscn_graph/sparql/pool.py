@@ -35,7 +35,7 @@ import threading
 import time
 import warnings
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -312,11 +312,15 @@ class _Worker:
         pid = self.process.pid
         return 0 if pid is None else max(0, _status_kb(pid, "RssAnon") - self.baseline) * 1024
 
-    def stop(self) -> None:
+    def stop(self, *, wait: float = 0.0) -> None:
+        """Stop it: its pipe closed, it leaves by itself within ``wait`` seconds when idle
+        (a worker stopped in a query is killed at once)."""
         try:
             self.conn.close()
         except OSError:
             pass
+        if wait:
+            self.process.join(timeout=wait)
         if self.process.is_alive():
             self.process.kill()
         self.process.join(timeout=5)
@@ -340,8 +344,10 @@ class QueryPool:
         memory_limit: int = 0,
         network: bool = False,
         base_iri: str | None = None,
+        on_restart: Callable[[str], None] | None = None,
     ) -> None:
         self.store = store
+        self.on_restart = on_restart  #: told why, each time a worker is stopped to be replaced
         self.size = max(1, size)
         self.timeout = timeout
         self.prefixes = dict(prefixes)
@@ -402,7 +408,7 @@ class QueryPool:
             if worker.process.is_alive():
                 return worker
             log.warning("query worker %s died while idle; replacing it", worker.process.pid)
-            self._discard(worker)
+            self._discard(worker, "died_idle")
         with self._lock:
             if len(self._workers) < self.size:
                 worker = self._spawn()
@@ -416,7 +422,7 @@ class QueryPool:
                 break
             if worker.process.is_alive():
                 return worker
-            self._discard(worker)
+            self._discard(worker, "died_idle")
             with self._lock:
                 if len(self._workers) < self.size:
                     worker = self._spawn()
@@ -428,8 +434,10 @@ class QueryPool:
             headers={"Retry-After": str(max(1, round(self.timeout)))},
         )
 
-    def _discard(self, worker: _Worker) -> None:
+    def _discard(self, worker: _Worker, reason: str) -> None:
         worker.stop()
+        if self.on_restart is not None:
+            self.on_restart(reason)
         with self._lock:
             if worker in self._workers:
                 self._workers.remove(worker)
@@ -444,20 +452,20 @@ class QueryPool:
         try:
             worker.conn.send_bytes(payload)
         except OSError:  # it died between the look and the send: the query never reached it
-            self._discard(worker)
+            self._discard(worker, "died_idle")
             worker = self._acquire()
             try:
                 worker.conn.send_bytes(payload)
             except OSError:
-                self._discard(worker)
+                self._discard(worker, "died_idle")
                 raise WorkerBug("query workers die as they start; see the log") from None
         message = self._wait(worker)
         kind = message[0]
         if kind == "memory":  # the worker leaves after saying so
-            self._discard(worker)
+            self._discard(worker, "memory")
             raise self._out_of_memory()
         if self.memory_limit and worker.grown() > self.memory_limit * RECYCLE_SHARE:
-            self._discard(worker)  # give the memory back: a fresh worker starts when needed
+            self._discard(worker, "recycled")  # give the memory back: a fresh one when needed
         else:
             self._idle.put(worker)
         if kind == "ok":
@@ -478,13 +486,13 @@ class QueryPool:
                 if worker.conn.poll(min(left, WATCH_INTERVAL)):
                     return pickle.loads(worker.conn.recv_bytes())
                 if self.memory_limit and worker.grown() > self.memory_limit:
-                    self._discard(worker)
+                    self._discard(worker, "memory")
                     log.warning(
                         "query stopped at the memory limit (%d MB)", self.memory_limit // MB
                     )
                     raise self._out_of_memory()
         except (EOFError, OSError):
-            self._discard(worker)
+            self._discard(worker, "died")
             code = worker.process.exitcode
             log.error("query worker %s died during a query (exit %s)", worker.process.pid, code)
             if code in (
@@ -497,7 +505,7 @@ class QueryPool:
                 "(fewer nested groups or expressions) and try again.",
                 title="Query stopped",
             ) from None
-        self._discard(worker)
+        self._discard(worker, "timeout")
         log.warning(
             "query stopped after %.1f s (limit %.1f s)", time.monotonic() - started, self.timeout
         )
@@ -545,8 +553,13 @@ class WorkerBug(RuntimeError):
 
 
 def _stop_all(workers: Sequence[_Worker]) -> None:
-    for worker in list(workers):
-        if worker.owner == os.getpid():  # only our own children
-            worker.stop()
+    mine = [w for w in list(workers) if w.owner == os.getpid()]  # only our own children
+    for worker in mine:  # an idle worker leaves by itself when its pipe closes
+        try:
+            worker.conn.close()
+        except OSError:
+            pass
+    for worker in mine:
+        worker.stop(wait=1.0)
     if isinstance(workers, list):
         workers.clear()

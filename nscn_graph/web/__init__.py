@@ -7,6 +7,7 @@ variables, then the mapping a caller passes. The graph is loaded once and hung o
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -25,14 +26,18 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     from . import (
         caching,
+        compression,
         context,
         cors,
         descriptions,
         dumps,
         errors,
+        fairuse,
         favicon,
         health,
         linkeddata,
+        logs,
+        metrics,
         negotiation,
         pages,
         reconcile,
@@ -43,11 +48,20 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         vocab,
     )
 
+    # set by `serve`'s worker on SIGTERM (/health answers "draining"); what to stop as it leaves
+    app.extensions["nscn_draining"] = threading.Event()
+    app.extensions["nscn_close"] = []
     state.init_app(app)  # the store and what is computed from it, once
     errors.init_app(app)  # one error shape: RFC 9457 problem JSON, or a page for browsers
+    # Hooks after a request run in the reverse order of their registration: the metrics count
+    # the final answer, compression encodes what caching has validated.
+    metrics.init_app(app)  # /metrics, and every answer counted
     negotiation.init_app(app)  # Vary, Link alternates, Content-Location of negotiated answers
+    compression.init_app(app)  # br/gzip for text, an ETag per coding (after caching's)
     caching.init_app(app)  # a validator and Cache-Control on every cacheable answer, 304s
     cors.init_app(app)  # CORS on every answer, preflight on every path
+    fairuse.init_app(app)  # each client's share of query time: 429 past it
+    logs.init_app(app)  # request ids, the query log
     for blueprint in (health.bp, context.bp):
         app.register_blueprint(blueprint)
     # search first: every page's header links it

@@ -4,7 +4,7 @@ generic message and a log line, never disguised as a client error."""
 
 from __future__ import annotations
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, g, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from nscn_graph import formats
@@ -38,6 +38,7 @@ def problem_response(
 
 
 def handle_nscn_error(error: NscnError) -> Response:
+    g.nscn_error = error  # for the metrics and the logs
     body = error.problem()
     extra = {k: v for k, v in body.items() if k not in ("type", "title", "status", "detail")}
     return problem_response(error.status, error.title, error.detail, extra, error.headers)

@@ -1,4 +1,5 @@
-"""``/health``: liveness and readiness (the store answers a trivial query).
+"""``/health``: liveness and readiness (the store answers a trivial query); 503 "draining"
+once the server was told to stop (SIGTERM), so that a load balancer sends elsewhere.
 
 It reports the store as the store describes itself (its kind and what it can do) and never
 waits on it longer than the store's connect timeout. A store that is down, slow or answers an
@@ -7,7 +8,7 @@ error makes ``/health`` a 503 that says so (with ``Retry-After``), never a 500.
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, current_app, jsonify
 
 from nscn_graph import __version__
 from nscn_graph.errors import StoreUnavailable
@@ -19,6 +20,12 @@ bp = Blueprint("health", __name__)
 
 @bp.get("/health")
 def health():
+    if current_app.extensions["nscn_draining"].is_set():
+        # told to stop: a load balancer stops sending here, the requests in progress finish
+        response = jsonify({"status": "draining", "version": __version__})
+        response.status_code = 503
+        response.headers.update({"Cache-Control": "no-store", "Retry-After": "5"})
+        return response
     graph = published()
     described = graph.store.describe()
     body: dict[str, object] = {"version": __version__, "store": described["kind"]}

@@ -28,6 +28,7 @@ from nscn_graph.errors import StoreUnavailable
 from nscn_graph.search import SearchIndex, ensure_index, parse, snippet, sparql_for
 from nscn_graph.search.query import SUGGEST_LIMIT
 
+from .fairuse import metered
 from .linkeddata import linked
 from .links import server_url
 from .negotiation import negotiate
@@ -86,6 +87,7 @@ def _cacheable(response):
 
 
 @bp.get("/search")
+@metered
 def search():
     """Things matching the words of ``q``, best first."""
     chosen = negotiate(OFFERS, href=lambda fmt: request.full_path.rstrip("?"))
@@ -150,6 +152,7 @@ def _args(text: str | None, kind: str | None) -> dict[str, str]:
 
 
 @bp.get("/search/suggest")
+@metered
 def suggest():
     """Type-ahead for a half-typed ``q``, in the OpenSearch suggestions format."""
     found = index()

@@ -19,13 +19,14 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 
-from flask import Blueprint, Flask, Response, current_app, render_template, request
+from flask import Blueprint, Flask, Response, current_app, g, render_template, request
 
 from nscn_graph import __version__, formats
 from nscn_graph.sparql import guard
 from nscn_graph.sparql.pool import MB, Job, QueryPool, default_memory_limit
 
-from . import protocol, service_description
+from . import metrics, protocol, service_description
+from .fairuse import metered
 from .links import server_url
 from .negotiation import FORMAT_PARAMETERS, negotiate
 from .state import published
@@ -43,7 +44,7 @@ def init_app(app: Flask) -> None:
     config = app.config
     size = config["SPARQL_QUERY_WORKERS"] or config["THREADS"]
     limit_mb = config["SPARQL_MEMORY_LIMIT"]
-    app.extensions[EXTENSION] = QueryPool(
+    app.extensions[EXTENSION] = pool = QueryPool(
         graph.store,
         size=size,
         timeout=config["SPARQL_TIMEOUT"],
@@ -53,7 +54,9 @@ def init_app(app: Flask) -> None:
         # a store behind HTTP is reached from the workers; a local store needs no network
         network=not graph.store.capabilities.local,
         base_iri=config["BASE"],
+        on_restart=metrics.worker_restarted,
     )
+    app.extensions["nscn_close"].append(pool.close)  # a worker that leaves stops its own
 
 
 def pool() -> QueryPool:
@@ -71,6 +74,7 @@ GRAPH_FORMS = ("CONSTRUCT", "DESCRIBE")
 
 
 @bp.route("/sparql", methods=["GET", "POST"])
+@metered
 def endpoint() -> Response:
     req = request._get_current_object()  # type: ignore[attr-defined]  # one proxy lookup
     app = current_app._get_current_object()  # type: ignore[attr-defined]
@@ -80,6 +84,7 @@ def endpoint() -> Response:
     )
     if query is None:
         return describe_service()
+    g.nscn_query = query.query  # for the metrics and the query log
     published = app.extensions["nscn"]
     form = guard.check(
         query.query, functions=published.store.capabilities.functions, prefixes=published.prefixes

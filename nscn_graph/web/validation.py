@@ -39,7 +39,9 @@ from nscn_graph.errors import (
     UnsupportedMediaType,
 )
 from nscn_graph.graph.bounded import Outcome, validate_document
+from nscn_graph.sparql.pool import MB, default_memory_limit
 
+from .fairuse import metered
 from .negotiation import negotiate
 
 bp = Blueprint("validation", __name__)
@@ -77,6 +79,7 @@ def form():
 
 
 @bp.post("/validate")
+@metered
 def validate():
     # a report answers a POST: its other forms have no URL to link to
     chosen = negotiate(OFFERS, href=lambda fmt: None)
@@ -183,9 +186,18 @@ def _run(posted: Posted) -> Outcome:
             base=config["BASE"],
             max_triples=config["VALIDATE_MAX_TRIPLES"],
             context=() if posted.alone else _published_files(),
+            memory_limit=_memory_limit(config),
         )
     finally:
         gate.release()
+
+
+def _memory_limit(config) -> int:
+    """Bytes a validation process may use: ``VALIDATE_MEMORY_LIMIT``, or as much as a query
+    worker (half the machine's memory shared among every one that may run at once)."""
+    if config["VALIDATE_MEMORY_LIMIT"]:
+        return config["VALIDATE_MEMORY_LIMIT"] * MB
+    return default_memory_limit(config["VALIDATE_CONCURRENCY"] * config["WORKERS"])
 
 
 def _published_files() -> list[tuple[str, Path]]:

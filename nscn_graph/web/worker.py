@@ -26,12 +26,15 @@ request is already waiting on the socket.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import resource
+import select
 import socket
+import threading
 import time
-from datetime import timedelta
-from types import SimpleNamespace
+import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 from gunicorn.workers.base import Worker
@@ -43,7 +46,12 @@ from waitress.task import ErrorTask, ThreadedTaskDispatcher, WSGITask
 from waitress.utilities import BadRequest, Error, RequestEntityTooLarge
 
 # Set by nscn_graph.web.wsgi from the settings before gunicorn forks the workers.
-OPTIONS: dict[str, Any] = {"header_timeout": 10.0, "body_timeout": 60.0, "max_body": 1 << 30}
+OPTIONS: dict[str, Any] = {
+    "header_timeout": 10.0,
+    "body_timeout": 60.0,
+    "max_body": 1 << 30,
+    "drain_delay": 0.0,
+}
 
 CHECK_EVERY = 0.25  # seconds between two checks of the connections' deadlines
 
@@ -59,17 +67,28 @@ class RequestTimeout(Error):
 
 
 def _log_access(task: ErrorTask | WSGITask, environ: dict, started: float) -> None:
-    """One line in gunicorn's access log (``ACCESS_LOG``), in its format, if it is on."""
+    """One JSON line in the access log (``ACCESS_LOG``), if it is on: the time, the request
+    id, the client (as fair use counts it), method, route and path (never the query string,
+    which may hold a query), status, bytes sent and the time taken."""
     access = task.channel.server.access
     if access is None:
         return
-    environ = dict(environ)
-    environ.setdefault("RAW_URI", environ.get("REQUEST_URI", "-"))
-    response = SimpleNamespace(
-        status=task.status, sent=task.content_bytes_written, headers=task.response_headers
-    )
-    elapsed = timedelta(seconds=time.monotonic() - started)
-    access(response, task.request.headers.items(), environ, elapsed)
+    try:
+        status = int(task.status.split()[0])
+    except (ValueError, IndexError, AttributeError):
+        status = 0
+    entry = {
+        "time": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "request_id": environ.get("nscn.request_id") or uuid.uuid4().hex[:16],
+        "client": environ.get("nscn.client") or environ.get("REMOTE_ADDR") or "-",
+        "method": environ.get("REQUEST_METHOD") or "-",
+        "route": environ.get("nscn.route") or "-",
+        "path": environ.get("PATH_INFO") or environ.get("RAW_URI", "-").split("?", 1)[0],
+        "status": status,
+        "bytes": task.content_bytes_written,
+        "duration_ms": round((time.monotonic() - started) * 1000, 1),
+    }
+    access(json.dumps(entry, ensure_ascii=False))
 
 
 class _ProblemTask(ErrorTask):
@@ -103,7 +122,28 @@ class _ProblemTask(ErrorTask):
 
 
 class _LoggedTask(WSGITask):
-    """The app's answer, written to gunicorn's access log when it is done."""
+    """The app's answer, written to the access log when it is done; while the server drains,
+    its connection is closed after it (a load balancer reconnects elsewhere)."""
+
+    def build_response_header(self):
+        if self.channel.server.draining():
+            self.set_close_on_finish()
+        return super().build_response_header()
+
+    def write(self, data: bytes) -> None:
+        """The head goes out with the first part of the body, in one send: a worker that dies
+        between them (killed) leaves a connection with no answer at all, which a proxy can
+        send again elsewhere, rather than a head without its body, which it cannot."""
+        if self.wrote_header or not self.complete:
+            return super().write(data)
+        channel = self.channel
+        held: list[bytes] = []
+        channel.write_soon = held.append  # type: ignore[method-assign]  # this write only
+        try:
+            super().write(data)
+        finally:
+            del channel.write_soon
+        channel.write_soon(b"".join(held))
 
     def execute(self) -> None:
         started = time.monotonic()
@@ -209,6 +249,7 @@ class _Deadlines:
     (``check``) four times a second, in place of waitress's inactivity timeout."""
 
     access = None
+    draining = staticmethod(lambda: False)
 
     def maintenance(self, now: float) -> None:
         pass
@@ -239,6 +280,16 @@ def _connection_limit() -> int:
     except (ValueError, OSError):
         pass
     return max(64, min(soft - 256, 32768))
+
+
+def _accept_pending(server, most: int = 1024) -> None:
+    """Take the connections waiting in the listening socket's queue (up to ``most``)."""
+    poller = select.poll()
+    poller.register(server.socket.fileno(), select.POLLIN)
+    for _ in range(most):
+        if not poller.poll(0):
+            return
+        server.handle_accept()
 
 
 class BufferedWorker(Worker):
@@ -275,11 +326,16 @@ class BufferedWorker(Worker):
                 bind_socket=False,
                 sockinfo=(sock.family, sock.type, sock.proto, sock.getsockname()),
             )
-            server.access = self.log.access if self.log.access_log_enabled else None
+            server.access = self.log.access_log.info if self.log.access_log_enabled else None
+            server.draining = self._drain_flag().is_set
             servers.append(server)
         try:
             next_check = 0.0
-            while self.alive:
+            stop_at = None
+            while self.alive or stop_at is None or time.monotonic() < stop_at:
+                if not self.alive and stop_at is None:  # SIGTERM: /health says "draining"
+                    self._drain_flag().set()
+                    stop_at = time.monotonic() + OPTIONS["drain_delay"]
                 self.notify()
                 wasyncore.loop(timeout=CHECK_EVERY, map=socket_map, use_poll=True, count=1)
                 if (now := time.monotonic()) >= next_check:
@@ -293,19 +349,52 @@ class BufferedWorker(Worker):
         finally:
             dispatcher.shutdown(cancel_pending=True, timeout=5)
             wasyncore.close_all(socket_map)
+            self._close_app()
+        # Leave without the interpreter's finalisation: what is left (the store's threads,
+        # extension modules) is not torn down under running threads, which crashed workers on
+        # their way out; everything that matters is closed above.
+        logging.shutdown()
+        os._exit(0)
+
+    def _drain_flag(self) -> threading.Event:
+        flag = getattr(self, "_draining", None)
+        if flag is None:
+            extensions = getattr(self.wsgi, "extensions", {})
+            flag = self._draining = extensions.get("nscn_draining") or threading.Event()
+        return flag
+
+    def _close_app(self) -> None:
+        """Stop what the app started in this worker (its query workers), cleanly."""
+        for close in getattr(self.wsgi, "extensions", {}).get("nscn_close", ()):
+            try:
+                close()
+            except Exception:  # noqa: BLE001 - leaving anyway; say what failed
+                self.log.exception("closing %r failed", close)
 
     def _drain(self, servers: list, socket_map: dict) -> None:
-        """Stop accepting, let the requests in progress finish (up to ``graceful_timeout``)."""
+        """Close the listening sockets (new connections are refused once every worker has),
+        close idle connections, and let the requests in progress finish (up to the drain
+        timeout, ``graceful_timeout`` less the delay)."""
         for server in servers:
+            _accept_pending(server)  # what the kernel queued is answered, not reset
             server.accepting = False
             socket_map.pop(server._fileno, None)
-        deadline = time.monotonic() + self.cfg.graceful_timeout
+            try:
+                server.socket.close()
+            except OSError:
+                pass
+        deadline = time.monotonic() + max(1.0, self.cfg.graceful_timeout - OPTIONS["drain_delay"])
         while time.monotonic() < deadline:
-            busy = [
-                c
-                for c in socket_map.values()
-                if isinstance(c, _Channel) and (c.requests or c.total_outbufs_len)
-            ]
+            busy = False
+            for channel in list(socket_map.values()):
+                if not isinstance(channel, _Channel):
+                    continue
+                if channel.requests or channel.total_outbufs_len or channel.request is not None:
+                    busy = True
+                elif not channel._has_bytes_waiting():  # idle, kept alive: closed now
+                    channel.handle_close()
+                else:
+                    busy = True
             if not busy:
                 return
             self.notify()

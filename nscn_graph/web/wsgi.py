@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import gc
 import logging
+import math
+import os
 import sys
 from collections.abc import Mapping
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
-from nscn_graph import settings
+from nscn_graph import settings, tempfolders
 
 from . import create_app, worker
 
@@ -135,7 +137,11 @@ def options(config: Mapping[str, Any], *, host: str, port: int) -> dict[str, Any
         # where the server serves, in one line; warnings and errors are still shown
         "loglevel": "warning",
         "when_ready": ready,
+        "child_exit": _forget_worker,
         "timeout": 60,
+        # SIGTERM: DRAIN_DELAY of serving with /health "draining", then DRAIN_TIMEOUT for the
+        # requests in progress (the worker, nscn_graph.web.worker); then gunicorn kills
+        "graceful_timeout": math.ceil(config["DRAIN_DELAY"] + config["DRAIN_TIMEOUT"]) + 1,
         "keepalive": max(1, round(config["HEADER_TIMEOUT"])),
         # SPARQL queries sent by GET make long request lines: allow gunicorn's largest
         "limit_request_line": 8190,
@@ -146,10 +152,28 @@ def options(config: Mapping[str, Any], *, host: str, port: int) -> dict[str, Any
     }
 
 
+def _forget_worker(_arbiter, gone) -> None:
+    """A web worker has exited: its live gauges no longer count (its counters still do)."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(gone.pid)
+
+
+def _metrics_folder() -> None:
+    """The folder where every worker's metrics meet (prometheus_client's multiprocess mode): a
+    fresh one of this server's, unless the environment names one. Set before the library is
+    first imported, which reads it then."""
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        folder = tempfolders.owned_folder("nscn-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
+
+
 def serve(*, host: str, port: int, overrides: Mapping[str, Any] | None = None) -> None:
     config = settings.resolve(overrides)
     _configure_logging()
+    _metrics_folder()
     worker.OPTIONS.update(
+        drain_delay=config["DRAIN_DELAY"],
         header_timeout=config["HEADER_TIMEOUT"],
         body_timeout=config["BODY_TIMEOUT"],
         # above the app's own limits, so that the app answers those with its own message
