@@ -348,7 +348,11 @@ def test_project_like_things_are_projects_not_organisations(bundled, slug: str) 
     assert types & PROJECT_CLASSES and NSCN.Organisation not in types
 
 
-@pytest.mark.xfail(strict=True, reason="waits for data/: the Roadmap page's seed facts (provdata)")
+@pytest.mark.xfail(
+    strict=True,
+    reason="waits for data/: a source that states the co-financing through Nordic Sustainable "
+    "Cities (the reference facts have none)",
+)
 def test_the_roadmap_is_funded_through_a_programme(bundled) -> None:
     graph = bundled.to_rdflib()
     roadmap = ID["roadmap/nordic-smart-city-roadmap"]
