@@ -213,6 +213,8 @@ SETTINGS: tuple[Setting, ...] = (
         "largest serialised result in bytes (422: page with LIMIT/OFFSET or download a dump)",
         int,
     ),
+    Setting("BROWSE_PAGE_SIZE", 50, "things per browse page (`/doc/{type}/`) by default", positive),
+    Setting("BROWSE_MAX_PAGE_SIZE", 500, "most things a browse page lists (`limit=`)", positive),
 )
 
 

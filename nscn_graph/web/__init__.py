@@ -24,6 +24,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
     from . import (
+        browse,
         caching,
         context,
         cors,
@@ -50,7 +51,18 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     for blueprint in (health.bp, context.bp):
         app.register_blueprint(blueprint)
     # search first: every page's header links it
-    features = (search, sparql, dumps, descriptions, validation, linkeddata, pages, vocab, favicon)
+    features = (
+        search,
+        sparql,
+        dumps,
+        descriptions,
+        validation,
+        browse,
+        linkeddata,
+        pages,
+        vocab,
+        favicon,
+    )
     for feature in features:
         feature.init_app(app)
     return app
