@@ -37,6 +37,7 @@ PAGES = {
     "/.well-known/void": None,
     "/doc/city/no-such-city": "Browse",  # the error page
     "/doc/": "Browse",
+    "/model": None,
     "/doc/case/": "Browse",
     "/doc/case/?theme=mobility": "Browse",
 }

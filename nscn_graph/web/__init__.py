@@ -34,6 +34,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         favicon,
         health,
         linkeddata,
+        model,
         negotiation,
         pages,
         search,
@@ -61,6 +62,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         linkeddata,
         pages,
         vocab,
+        model,
         favicon,
     )
     for feature in features:

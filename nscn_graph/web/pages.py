@@ -60,6 +60,8 @@ LINKS: tuple[tuple[str, str, str], ...] = (
     ("/catalog", "DCAT-AP catalogue", "the catalogue record of the dataset"),
     ("/ontology", "Ontology", "the classes and properties of the nscn: vocabulary"),
     ("/shapes", "SHACL shapes", "the constraints the data is validated against"),
+    ("/model", "Data model", "the kinds of thing and the properties that link them, as a diagram"),
+    ("/doc/", "Browse", "every kind of thing, listed by name, narrowed by facets, as CSV or RDF"),
 )
 
 
