@@ -26,6 +26,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from . import (
         browse,
         caching,
+        completion,
         context,
         cors,
         descriptions,
@@ -63,6 +64,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         pages,
         vocab,
         model,
+        completion,
         favicon,
     )
     for feature in features:
