@@ -2,14 +2,19 @@
 
 The browse page ``/doc/{type}/`` of :mod:`nscn_graph.web.browse` lists the things of one kind
 (:meth:`~nscn_graph.publish.annotations.Layout.browsable`); which facets narrow it is data, the
-``nscn:facet`` annotations of its class (:class:`~nscn_graph.publish.annotations.Facet`). This
-module reads a page from any store through its public ``query`` call, in at most
-:data:`MAX_QUERIES` queries whatever the size of the kind: the count, the page's members, the
-facet counts, the members' facet values, and the labels of everything shown.
+``nscn:facet`` annotations of its class (:class:`~nscn_graph.publish.annotations.Facet`).
+
+A kind's things are read from the store once, through its public ``query`` call (so every
+store answers the same), in at most :data:`MAX_QUERIES` queries whatever their number: the
+members with their labels, their facet values, the labels of those values. That
+:class:`Index` (sorted by label, as the build prepares pages) answers every page, filter and
+facet count without another query: asking the store per page costs a grouped, sorted query
+over the whole kind each time (seconds at 10 000 things, ``bench/browse.py``).
 
 - :func:`parse`: a request's parameters as a :class:`Request`, or
   :class:`~nscn_graph.errors.BadRequest` saying what to fix;
-- :func:`read`: the :class:`Page` that a request asks for;
+- :func:`prepare`: the :class:`Index` of a kind; :func:`read`: the :class:`Page` a request
+  asks for;
 - :func:`triples` and :func:`csv_text`: the page as RDF (W3C Hydra Core: a
   ``hydra:Collection`` with its members and a ``hydra:PartialCollectionView`` with ``first``,
   ``previous``, ``next`` and ``last``) and as CSV (RFC 4180).
@@ -37,8 +42,8 @@ from .documents import KEY, LABELS, RDF_TYPE, RDFS_LABEL
 
 HYDRA = "http://www.w3.org/ns/hydra/core#"
 XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
-#: Most queries one page costs.
-MAX_QUERIES = 5
+#: Most queries the index of one kind costs (a page costs none).
+MAX_QUERIES = 3
 #: Most values a facet lists (the most frequent; a chosen value is always listed).
 FACET_VALUES = 25
 #: Parameters of a browse page besides its facets.
@@ -48,9 +53,7 @@ SORTS = ("label", "-label")
 MAX_VALUE = 200
 MAX_FILTER_VALUES = 20
 
-_SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
 _CURIE = re.compile(r"([A-Za-z][A-Za-z0-9_-]*):([A-Za-z0-9_][A-Za-z0-9_.-]*)")
-_IRI = re.compile(r"https?://[^\s<>\"{}|\\^`]+")
 _YEAR = re.compile(r"-?[0-9]{4}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -214,113 +217,189 @@ class Page:
         return self.label(term.value, languages) if isinstance(term, ox.NamedNode) else term.value
 
 
-def read(
+@dataclass
+class Entry:
+    """One thing of a kind, as its browse pages need it."""
+
+    iri: str
+    key: str  #: what it sorts by: its English label (else another), case-folded
+    labels: list[tuple[str, ox.Literal]]  #: (label property, label)
+    values: dict[str, list[ox.NamedNode | ox.Literal]]  #: facet key -> values
+    ids: dict[str, list[int]] = field(default_factory=dict)  #: facet key -> value numbers
+
+
+@dataclass
+class Value:
+    """One value of one facet, among all the things of the kind."""
+
+    term: ox.NamedNode | ox.Literal
+    token: str  #: how links name it
+    names: set[str]  #: every way a filter may name it
+    key: str  #: its label, case-folded, for ordering
+    entries: list[int] = field(default_factory=list)  #: positions of the things that have it
+
+
+@dataclass
+class Index:
+    """The things of one kind, sorted, with their labels and facet values, and each facet's
+    values with the things that have them: read from the store once (:func:`prepare`), then
+    every page, filter and facet count is worked out from it."""
+
+    kind: Kind
+    entries: list[Entry]
+    values: dict[str, list[Value]]  #: facet key -> its values (numbered by position)
+    named: dict[str, dict[str, list[int]]]  #: facet key -> name -> value numbers
+    labels: dict[str, list[tuple[str, ox.Literal]]]  #: labels of facet values that are IRIs
+    base: str = DEFAULT_BASE
+
+
+def prepare(
     store,
     kind: Kind,
-    request: Request,
     *,
     base: str = DEFAULT_BASE,
-    slugs: Sequence[str] = (),
     prefixes: Mapping[str, str] | None = None,
-) -> Page:
-    """The page of ``kind``'s collection that ``request`` asks for, read from ``store`` in at
-    most :data:`MAX_QUERIES` queries. ``slugs`` are the ``id/{type}/`` segments (a filter
-    value written as a slug names a thing of any of them), ``prefixes`` the prefixed names a
-    filter value may use."""
+) -> Index:
+    """The index of ``kind``'s things in ``store``, in :data:`MAX_QUERIES` queries at most
+    (members with their labels; their facet values; the labels of those values), whatever the
+    number of things."""
     prefixes = dict(prefixes or {})
-    where = _where(kind, request, base=base, slugs=slugs, prefixes=prefixes)
-    total_rows = list(store.query(f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {where} }}"))
-    total = int(total_rows[0]["n"].value) if total_rows else 0
-    members: list[Member] = []
-    facets: list[FacetCounts] = [FacetCounts(f) for f in kind.facets]
-    if total and (request.page - 1) * request.limit < total:
-        members = [Member(iri) for iri in _members(store, where, request)]
-    if total and kind.facets:
-        _count_facets(store, kind, request, where, facets, base=base, prefixes=prefixes)
-    if members and kind.facets:
-        by_iri = {m.iri: m for m in members}
+    rows = store.query(
+        f"SELECT ?s ?p ?l WHERE {{ ?s a <{kind.iri}> FILTER(isIRI(?s)) "
+        f"OPTIONAL {{ {_label_union('?s', '?p', '?l')} }} }}"
+    )
+    found: dict[str, Entry] = {}
+    for row in rows:
+        iri = row["s"].value
+        entry = found.get(iri)
+        if entry is None:
+            entry = found[iri] = Entry(iri, "", [], {})
+        label = row["l"]
+        if isinstance(label, ox.Literal):
+            entry.labels.append((row["p"].value, label))
+    value_labels: dict[str, list[tuple[str, ox.Literal]]] = {}
+    if kind.facets and found:
+        union = _facet_union(kind)
+        for row in store.query(f"SELECT ?s ?f ?v WHERE {{ ?s a <{kind.iri}> . {union} }}"):
+            entry = found.get(row["s"].value)
+            term = row["v"]
+            if entry is None or not isinstance(term, ox.NamedNode | ox.Literal):
+                continue
+            values = entry.values.setdefault(kind.facets[int(row["f"].value)].key, [])
+            if term not in values:
+                values.append(term)
         rows = store.query(
-            f"SELECT ?s ?f ?v WHERE {{ VALUES ?s {{ {_iris(by_iri)} }} {_facet_union(kind)} }}"
+            f"SELECT ?v ?p ?l WHERE {{ {{ SELECT DISTINCT ?v WHERE {{ ?s a <{kind.iri}> . "
+            f"{union} FILTER(isIRI(?v)) }} }} {_label_union('?v', '?p', '?l')} }}"
         )
         for row in rows:
-            facet = kind.facets[int(row["f"].value)]
-            values = by_iri[row["s"].value].values.setdefault(facet.key, [])
-            if row["v"] not in values:
-                values.append(row["v"])
-        for member in members:
-            for values in member.values.values():
-                values.sort(key=_term_key)
-    named = {m.iri for m in members}
-    named |= {v.term.value for c in facets for v in c.values if isinstance(v.term, ox.NamedNode)}
-    named |= {
-        v.value
-        for m in members
-        for values in m.values.values()
-        for v in values
-        if isinstance(v, ox.NamedNode)
-    }
-    labels = _labels(store, named) if named else {}
-    for counts in facets:
-        counts.values.sort(key=lambda v: (-v.count, _label_key(labels, v.term)))
-    return Page(kind, request, total, members, facets, labels, base)
+            if isinstance(row["l"], ox.Literal):
+                value_labels.setdefault(row["v"].value, []).append((row["p"].value, row["l"]))
+    for labels in (*value_labels.values(), *(e.labels for e in found.values())):
+        labels.sort(key=lambda pl: (LABELS.index(pl[0]), pl[1].language or "", pl[1].value))
+    for entry in found.values():
+        entry.key = _sort_key(entry.labels, entry.iri)
+        for values in entry.values.values():
+            values.sort(key=_term_key)
+    entries = sorted(found.values(), key=lambda e: (e.key, e.iri))
+    numbered: dict[str, dict[ox.NamedNode | ox.Literal, int]] = {f.key: {} for f in kind.facets}
+    values_of: dict[str, list[Value]] = {f.key: [] for f in kind.facets}
+    named: dict[str, dict[str, list[int]]] = {f.key: {} for f in kind.facets}
+    for position, entry in enumerate(entries):
+        for key, terms in entry.values.items():
+            ids = entry.ids.setdefault(key, [])
+            for term in terms:
+                number = numbered[key].get(term)
+                if number is None:
+                    number = numbered[key][term] = len(values_of[key])
+                    names = _names(term, base=base, prefixes=prefixes)
+                    label = value_labels.get(term.value) if isinstance(term, ox.NamedNode) else None
+                    values_of[key].append(
+                        Value(
+                            term,
+                            value_token(term, base=base, prefixes=prefixes),
+                            names,
+                            _sort_key(label or [], term.value),
+                        )
+                    )
+                    for name in names:
+                        named[key].setdefault(name, []).append(number)
+                values_of[key][number].entries.append(position)
+                ids.append(number)
+    return Index(kind, entries, values_of, named, value_labels, base)
 
 
-def _where(kind: Kind, request: Request, *, base, slugs, prefixes) -> str:
-    """The members of the narrowed set, as ``?s``."""
-    parts = [f"?s a <{kind.iri}> . FILTER(isIRI(?s))"]
-    facets = {f.key: f for f in kind.facets}
-    for number, (key, values) in enumerate(request.filters):
-        facet = facets[key]
-        var = f"?w{number}"
-        if facet.by_year:
-            years = ", ".join(_string(v) for v in values)
-            parts.append(
-                f"?s {facet.sparql_path()} {var} FILTER(SUBSTR(STR({var}), 1, 4) IN ({years}))"
+def read(index: Index, request: Request) -> Page:
+    """The page of the index's collection that ``request`` asks for (no store query)."""
+    kind = index.kind
+    positions: set[int] | None = None
+    for key, names in request.filters:
+        chosen_ids = {n for name in names for n in index.named[key].get(name, ())}
+        having = {p for n in chosen_ids for p in index.values[key][n].entries}
+        positions = having if positions is None else positions & having
+    if positions is None:
+        selected = list(range(len(index.entries)))
+    else:
+        selected = sorted(positions)
+    if request.sort.startswith("-"):
+        selected.reverse()
+    start = (request.page - 1) * request.limit
+    chosen = [index.entries[p] for p in selected[start : start + request.limit]]
+    members = [Member(e.iri, e.values) for e in chosen]
+    facets = []
+    for facet in kind.facets:
+        values = index.values[facet.key]
+        if positions is None:
+            counts = [len(v.entries) for v in values]
+        else:
+            counts = [0] * len(values)
+            for p in selected:
+                for n in index.entries[p].ids.get(facet.key, ()):
+                    counts[n] += 1
+        asked = set(request.selected(facet.key))
+        listed = [
+            FacetValue(v.token, v.term, counts[n], bool(v.names & asked))
+            for n, v in sorted(
+                (item for item in enumerate(values) if counts[item[0]]),
+                key=lambda item: (-counts[item[0]], item[1].key),
             )
-            continue
-        iris: list[str] = []
-        texts: list[str] = []
-        for value in values:
-            iris += _iris_named(value, base=base, slugs=slugs, prefixes=prefixes)
-            texts.append(value)
-        tests = []
-        if iris:
-            tests.append(f"{var} IN ({', '.join(f'<{i}>' for i in dict.fromkeys(iris))})")
-        tests.append(f"(isLiteral({var}) && STR({var}) IN ({', '.join(map(_string, texts))}))")
-        parts.append(f"?s {facet.sparql_path()} {var} FILTER({' || '.join(tests)})")
-    return " ".join(parts)
+        ]
+        shown = [v for i, v in enumerate(listed) if i < FACET_VALUES or v.selected]
+        facets.append(FacetCounts(facet, shown, len(listed) - len(shown)))
+    labels = dict(index.labels)
+    labels.update({e.iri: e.labels for e in chosen})
+    return Page(kind, request, len(selected), members, facets, labels, index.base)
 
 
-def _iris_named(value: str, *, base: str, slugs: Sequence[str], prefixes) -> list[str]:
-    """The IRIs a filter value may stand for: a slug names the thing of that slug of any kind
-    (``aarhus`` → ``{base}id/city/aarhus``), a prefixed name or an IRI names itself."""
-    if KEY.fullmatch(value):
-        return [f"{base}id/{value}"]
-    if _SLUG.fullmatch(value):
-        return [f"{base}id/{segment}/{value}" for segment in slugs]
-    curie = _CURIE.fullmatch(value)
-    if curie and curie[1] in prefixes:
-        return [prefixes[curie[1]] + curie[2]]
-    if _IRI.fullmatch(value):
-        return [value]
-    return []
-
-
-def _members(store, where: str, request: Request) -> list[str]:
-    """The IRIs of the page's members, sorted by their English label (else any label, else
-    the IRI), case-insensitively."""
-    label = "|".join(f"<{p}>" for p in LABELS)
-    order = "DESC(?key) DESC(?s)" if request.sort.startswith("-") else "?key ?s"
-    offset = (request.page - 1) * request.limit
-    query = (
-        "SELECT ?s ?key WHERE { { SELECT ?s (MIN(?k) AS ?k0) WHERE { "
-        f"{where} OPTIONAL {{ ?s {label} ?l FILTER(isLiteral(?l)) }} "
-        'BIND(IF(BOUND(?l), CONCAT(IF(langMatches(lang(?l), "en"), "0", "1"), LCASE(STR(?l))), '
-        'CONCAT("2", STR(?s))) AS ?k) } GROUP BY ?s } '
-        "BIND(SUBSTR(?k0, 2) AS ?key) } "
-        f"ORDER BY {order} LIMIT {request.limit} OFFSET {offset}"
+def _label_union(subject: str, prop: str, label: str) -> str:
+    """``subject``'s labels (``skos:prefLabel``, ``rdfs:label``) as ``label``, the property as
+    ``prop``: a union, so that each branch follows the store's index from the subject."""
+    return " UNION ".join(
+        f"{{ {subject} <{p}> {label} BIND(<{p}> AS {prop}) FILTER(isLiteral({label})) }}"
+        for p in LABELS
     )
-    return [row["s"].value for row in store.query(query)]
+
+
+def _sort_key(labels: Sequence[tuple[str, ox.Literal]], fallback: str) -> str:
+    """The English label (else the first label, else ``fallback``), case-folded."""
+    found = [label for _, label in labels]
+    english = [x for x in found if (x.language or "").split("-", 1)[0] == "en"]
+    chosen = english or found
+    return chosen[0].value.casefold() if chosen else fallback.casefold()
+
+
+def _names(term, *, base: str, prefixes: Mapping[str, str]) -> set[str]:
+    """Every way a filter may name ``term``: its token (a slug, a prefixed name, a literal's
+    text), its IRI, its ``type/slug``, its prefixed names."""
+    names = {value_token(term, base=base, prefixes=prefixes), term.value}
+    if isinstance(term, ox.NamedNode):
+        iri = term.value
+        if iri.startswith(base + "id/"):
+            names.add(iri[len(base) + 3 :])
+        for prefix, namespace in prefixes.items():
+            if iri.startswith(namespace) and len(iri) > len(namespace):
+                names.add(f"{prefix}:{iri[len(namespace) :]}")
+    return names
 
 
 def _facet_union(kind: Kind) -> str:
@@ -335,43 +414,6 @@ def _facet_union(kind: Kind) -> str:
         else:
             parts.append(f"{{ ?s {facet.sparql_path()} ?v BIND({number} AS ?f) }}")
     return " UNION ".join(parts)
-
-
-def _count_facets(store, kind, request, where, facets, *, base, prefixes) -> None:
-    rows = store.query(
-        f"SELECT ?f ?v (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {where} {_facet_union(kind)} }} "
-        "GROUP BY ?f ?v"
-    )
-    for row in rows:
-        term = row["v"]
-        if not isinstance(term, ox.NamedNode | ox.Literal):
-            continue
-        counts = facets[int(row["f"].value)]
-        token = value_token(term, base=base, prefixes=prefixes)
-        counts.values.append(
-            FacetValue(
-                token, term, int(row["n"].value), token in request.selected(counts.facet.key)
-            )
-        )
-    for counts in facets:
-        counts.values.sort(key=lambda v: (-v.count, v.token))
-        shown = [v for i, v in enumerate(counts.values) if i < FACET_VALUES or v.selected]
-        counts.hidden = len(counts.values) - len(shown)
-        counts.values = shown
-
-
-def _labels(store, iris: set[str]) -> dict[str, list[tuple[str, ox.Literal]]]:
-    found: dict[str, list[tuple[str, ox.Literal]]] = {}
-    ranked = sorted(iris)
-    rows = store.query(
-        f"SELECT ?s ?p ?l WHERE {{ VALUES ?s {{ {_iris(ranked)} }} "
-        f"VALUES ?p {{ {' '.join(f'<{p}>' for p in LABELS)} }} ?s ?p ?l FILTER(isLiteral(?l)) }}"
-    )
-    for row in rows:
-        found.setdefault(row["s"].value, []).append((row["p"].value, row["l"]))
-    for labels in found.values():
-        labels.sort(key=lambda pl: (LABELS.index(pl[0]), pl[1].language or "", pl[1].value))
-    return found
 
 
 def value_token(
@@ -394,25 +436,6 @@ def value_token(
 
 def _term_key(term) -> tuple[int, str]:
     return (0 if isinstance(term, ox.NamedNode) else 1, term.value)
-
-
-def _label_key(labels, term) -> str:
-    if isinstance(term, ox.NamedNode):
-        found = labels.get(term.value)
-        return found[0][1].value.casefold() if found else term.value
-    return term.value
-
-
-def _iris(iris) -> str:
-    return " ".join(f"<{i}>" for i in iris)
-
-
-def _string(text: str) -> str:
-    """``text`` as a SPARQL string literal (every character that could end it escaped)."""
-    escaped = (
-        text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
-    )
-    return f'"{escaped}"'
 
 
 # --- forms -------------------------------------------------------------------------------

@@ -12,12 +12,15 @@ counts, filters as query parameters and pages (:mod:`nscn_graph.publish.collecti
 
 Which kinds there are (``nscn:typeSlug``) and which facets each has (``nscn:facet``) is read
 from the page annotations: a new kind gets its browse page without a change here. A bad filter,
-page, size or sort is a 400 that says what to fix. Each page is a bounded number of queries to
-the store (:data:`~nscn_graph.publish.collection.MAX_QUERIES`), whatever the store.
+page, size or sort is a 400 that says what to fix. Each kind's things are read from the store
+once, in a bounded number of queries (:data:`~nscn_graph.publish.collection.MAX_QUERIES`),
+whatever the store: at start-up (or on first use, for a remote store that was down), like the
+documents and the search index; every page is then worked out from that index.
 """
 
 from __future__ import annotations
 
+from threading import Lock
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
@@ -33,7 +36,7 @@ from flask import (
 )
 
 from nscn_graph import formats
-from nscn_graph.errors import NotFound
+from nscn_graph.errors import NotFound, StoreUnavailable
 from nscn_graph.graph.serialize import serialize
 from nscn_graph.publish import collection
 from nscn_graph.publish.annotations import Kind, Layout
@@ -51,8 +54,35 @@ OFFERS: tuple[formats.Format, ...] = (*formats.DOCUMENT_FORMATS, formats.SPARQL_
 INDEX_OFFERS: tuple[formats.Format, ...] = (formats.HTML, formats.JSON)
 
 
+_PREPARING = Lock()
+
+
 def init_app(app: Flask) -> None:
+    app.extensions["nscn.browse"] = {}
+    with app.app_context():
+        try:
+            for segment in kinds():  # in the master, before workers fork
+                index_of(segment)
+        except StoreUnavailable as error:  # a remote store that is down: on first use
+            app.logger.warning("browse pages not prepared at start-up: %s", error)
     app.register_blueprint(bp)
+
+
+def index_of(segment: str) -> collection.Index:
+    """The index of a kind's things (:func:`nscn_graph.publish.collection.prepare`), read
+    from the store once."""
+    prepared = current_app.extensions["nscn.browse"]
+    found = prepared.get(segment)
+    if found is None:
+        with _PREPARING:
+            found = prepared.get(segment)
+            if found is None:
+                graph = published()
+                found = collection.prepare(
+                    graph.store, kinds()[segment], base=graph.base, prefixes=graph.prefixes
+                )
+                prepared[segment] = found
+    return found
 
 
 def kinds() -> dict[str, Kind]:
@@ -151,15 +181,7 @@ def browse(segment: str) -> Response:
         href=lambda fmt: here(format=fmt.extension),
     )
     graph = published()
-    layout = current_app.extensions["nscn.linked"].vocab.layout
-    page = collection.read(
-        graph.store,
-        kind,
-        asked,
-        base=graph.base,
-        slugs=list(layout.slugs()),
-        prefixes=graph.prefixes,
-    )
+    page = collection.read(index_of(segment), asked)
     langs = languages(list(request.accept_languages.values()))
     if chosen is formats.HTML:
         body = render_template(
