@@ -106,7 +106,9 @@ def test_every_browse_page_lists_exactly_the_things_of_its_kind(app, client, seg
     listed = everything(client, f"/doc/{segment}/?limit=500")
     assert len(listed) == len(set(listed))
     assert set(listed) == expected
-    assert expected, f"the bundled data has no {kind.plural}"  # else the test shows nothing
+    if not expected:  # a kind the annotations name before the data has any
+        page = client.get(f"/doc/{segment}/", headers=HTML).get_data(as_text=True)
+        assert "Nothing here" in page
 
 
 @pytest.mark.parametrize("segment", ["case", "city", "organisation"])
