@@ -21,6 +21,7 @@ from markupsafe import Markup, escape
 
 from nscn_graph import formats
 from nscn_graph.graph.serialize import serialize
+from nscn_graph.namespaces import DEFAULT_BASE
 from nscn_graph.publish import model as data_model
 from nscn_graph.publish.model import DataModel
 
@@ -62,8 +63,7 @@ def prepared() -> DataModel:
 
 
 def _default_base(iri: str, base: str) -> str:
-    from nscn_graph.namespaces import DEFAULT_BASE
-
+    """The IRI under the default base (the store's summary keys classes so)."""
     return DEFAULT_BASE + iri[len(base) :] if iri.startswith(base) else iri
 
 
