@@ -295,6 +295,8 @@ SETTINGS: tuple[Setting, ...] = (
         "whether the query log holds each query's text (not only its hash)",
         flag,
     ),
+    Setting("BROWSE_PAGE_SIZE", 50, "things per browse page (`/doc/{type}/`) by default", positive),
+    Setting("BROWSE_MAX_PAGE_SIZE", 500, "most things a browse page lists (`limit=`)", positive),
 )
 
 

@@ -122,7 +122,14 @@ def counts(landing: str) -> dict[str, str]:
 def test_the_landing_page_counts_awards_and_links_their_list(client):
     landing = html(client, "/")
     shown = counts(landing)
-    lists = {text: href for href, text in Page(landing).anchors if href.startswith("/sparql?")}
+    table = landing[landing.index('<table class="counts">') : landing.index("</table>")]
+    rows = re.findall(
+        r'<th scope="row"><a href="([^"]+)"[^>]*>([^<]*)</a></th><td>[^<]*</td>'
+        r'<td><a class="query" href="([^"]+)"',
+        table,
+    )
+    lists = {text: href for _, text, href in rows}
+    assert {text: browse for browse, text, _ in rows}["awards"] == "/doc/award/"
     listed = client.get(lists["awards"], headers={"Accept": "application/sparql-results+json"})
     assert listed.status_code == 200
     things = {b["thing"]["value"] for b in listed.get_json()["results"]["bindings"]}
@@ -130,6 +137,19 @@ def test_the_landing_page_counts_awards_and_links_their_list(client):
     assert shown["awards"] == "2"
     assert list(shown)[-1] == "awards"  # nscn:order 145: after the bundled kinds
     assert shown["member cities"] == "14"
+
+
+def test_awards_have_a_browse_page(client):
+    """The new kind's collection: ``/id/award/`` 303s to ``/doc/award/``, which lists both
+    awards by name, in HTML and in CSV."""
+    response = client.get("/id/award/")
+    assert response.status_code == 303 and response.headers["Location"] == "/doc/award/"
+    page = Page(html(client, "/doc/award/"))
+    assert ("/id/" + AWARD) in page.hrefs or ("/doc/" + AWARD) in page.hrefs
+    listed = client.get("/doc/award/?format=csv").get_data(as_text=True).splitlines()[1:]
+    assert sorted(line.split(",")[0] for line in listed) == sorted(
+        [BASE + "id/" + AWARD, BASE + "id/award/fixture-mobility-2024"]
+    )
 
 
 def test_an_award_dereferences_over_http_from_a_served_project(root):

@@ -74,20 +74,29 @@ def test_counts_per_kind(app, landing):
     assert shown["member cities"] == "14"
 
 
-def test_each_count_links_a_query_that_lists_those_things(client, app, landing):
-    """The count of a kind opens the query editor with a query that lists its things: as many
-    rows as the count says."""
+def test_each_count_links_its_browse_page_and_a_query_that_lists_those_things(client, app, landing):
+    """The name of a kind opens its browse page, which lists as many things as the count says;
+    beside it, a link opens the query editor with a query that lists them (as many rows)."""
     shown = Page(landing)
     table = landing[landing.index('<table class="counts">') : landing.index("</table>")]
     counted = counts_table(landing)
-    links = dict((text, href) for href, text in Page(table).anchors)
-    assert set(links) == set(counted) - {"triples"}
+    rows = re.findall(
+        r'<th scope="row"><a href="([^"]+)"[^>]*>([^<]*)</a></th><td>[^<]*</td>'
+        r'<td><a class="query" href="([^"]+)"',
+        table,
+    )
+    assert {label for _, label, _ in rows} == set(counted) - {"triples"}
     graph = app.extensions["nscn"]
-    for label, href in links.items():
+    for browse, label, href in rows:
         assert href in shown.hrefs and href.startswith("/sparql?query=")
         query = parse_qs(urlsplit(href).query)["query"][0]
-        rows = list(graph.store.query(query, prefixes=graph.prefixes))
-        assert len({row["thing"].value for row in rows}) == int(counted[label]), label
+        answer = list(graph.store.query(query, prefixes=graph.prefixes))
+        assert len({row["thing"].value for row in answer}) == int(counted[label]), label
+        assert browse.startswith("/doc/"), label
+        whole = browse + ("&" if "?" in browse else "?") + "limit=500"
+        listed = client.get(whole, headers={"Accept": "text/csv"})
+        assert listed.status_code == 200, browse
+        assert len(listed.get_data(as_text=True).splitlines()) - 1 == int(counted[label]), label
 
 
 def test_example_queries_open_in_the_query_editor_and_run(client, landing):

@@ -51,7 +51,14 @@ def test_nothing_is_loaded_from_another_host(client, page):
 def test_the_editor_turns_off_outside_autocompletion(client):
     with client.get("/static/sparql-editor.js") as response:
         script = response.get_data(as_text=True)
-    assert 'autocompleters = ["prefixes", "variables"]' in script
+    found = re.search(r"Yasqe\.defaults\.autocompleters = \[([^\]]*)\]", script)
+    assert found, "the editor names its autocompleters"
+    names = re.findall(r'"([^"]+)"', found.group(1))
+    # YASQE's own "class" and "property" ask an outside service (LOV): ours ask this server
+    assert names == ["prefixes", "variables", "nscn-classes", "nscn-properties", "nscn-things"]
+    assert not re.search(
+        r"https?://(?!www\.opengis\.net/ont/geosparql#|www\.w3\.org/2000/svg)", script
+    )
 
 
 def test_prologue_has_the_prefixes(page):

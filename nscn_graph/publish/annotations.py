@@ -25,10 +25,37 @@ from nscn_graph import paths
 from nscn_graph.graph.load import parse_file, to_rdflib
 from nscn_graph.namespaces import ANNOTATIONS_NAME, DEFAULT_BASE, VOID, annotations_file
 
-__all__ = ["ANNOTATIONS_NAME", "InboundGroup", "Kind", "Layout", "annotations_file", "load"]
+__all__ = [
+    "ANNOTATIONS_NAME",
+    "Facet",
+    "InboundGroup",
+    "Kind",
+    "Layout",
+    "annotations_file",
+    "load",
+]
+
+SH_PATH = "http://www.w3.org/ns/shacl#path"
+SH_INVERSE = "http://www.w3.org/ns/shacl#inversePath"
 
 #: A property without ``nscn:order`` ranks here in the facts table, then by label.
 DEFAULT_ORDER = 500.0
+
+
+@dataclass(frozen=True)
+class Facet:
+    """A way to narrow a kind's browse page (``nscn:facet``): the things grouped by the values
+    they reach along a path (``sh:path``: one property, a sequence, an inverse step)."""
+
+    key: str  #: the query parameter (``?city=aarhus``)
+    path: tuple[tuple[str, bool], ...]  #: (property IRI, inverse) steps
+    label: str  #: English, the facet's own or its last property's
+    order: float
+    by_year: bool = False  #: values are dates, grouped by their year
+
+    def sparql_path(self) -> str:
+        """The path in SPARQL's property path syntax (``<a>/^<b>``)."""
+        return "/".join(("^" if inverse else "") + f"<{iri}>" for iri, inverse in self.path)
 
 
 @dataclass(frozen=True)
@@ -47,6 +74,7 @@ class Kind:
     map_outline: str | None = None  #: property whose value names the outline to highlight
     map_caption: str | None = None  #: with ``{title}`` and ``{places}``
     landing_list: str | None = None  #: the landing page maps these, listed by this property
+    facets: tuple[Facet, ...] = ()  #: how its browse page narrows it, in order
 
     @property
     def name(self) -> str:
@@ -134,6 +162,12 @@ class Layout:
                 if parent not in found:
                     found.append(parent)
         return found
+
+    def browsable(self) -> dict[str, Kind]:
+        """``{type}`` segment -> the kind its browse page ``/doc/{type}/`` lists (the least
+        specific class with that segment, :meth:`slugs`), in the order of the kinds."""
+        found = {slug: self.kinds[iri] for slug, iri in self.slugs().items()}
+        return dict(sorted(found.items(), key=lambda item: (item[1].order, item[0])))
 
     # -- properties ------------------------------------------------------------------------
     def section(self, prop: str) -> str | None:
@@ -234,6 +268,39 @@ def from_graph(graph: rdflib.Graph, *, base: str = DEFAULT_BASE) -> Layout:
                     return found
         return None
 
+    def path_steps(node) -> tuple[tuple[str, bool], ...]:
+        """A SHACL property path of IRIs, sequences and inverse steps, as (IRI, inverse)."""
+        if isinstance(node, URIRef):
+            return ((str(node), False),)
+        inverse = value(node, URIRef(SH_INVERSE))
+        if isinstance(inverse, URIRef):
+            return ((str(inverse), True),)
+        if value(node, RDF.first) is not None:
+            steps: tuple[tuple[str, bool], ...] = ()
+            for item in Collection(graph, node):
+                steps += path_steps(item)
+            return steps
+        raise ValueError(f"a facet's sh:path must be IRIs, lists and sh:inversePath: {node}")
+
+    def facets(cls) -> tuple[Facet, ...]:
+        found = []
+        for node in graph.objects(cls, nscn.facet):
+            key, path = value(node, nscn.facetKey), value(node, URIRef(SH_PATH))
+            if key is None or path is None:
+                continue
+            steps = path_steps(path)
+            own = by_language(node, RDFS.label).get("en")
+            found.append(
+                Facet(
+                    key=str(key),
+                    path=steps,
+                    label=own or labels.get(steps[-1][0], _local(steps[-1][0])),
+                    order=number(node),
+                    by_year=flag(node, nscn.byYear),
+                )
+            )
+        return tuple(sorted(found, key=lambda f: (f.order, f.key)))
+
     kinds = []
     for cls in classes:
         iri = str(cls)
@@ -258,6 +325,7 @@ def from_graph(graph: rdflib.Graph, *, base: str = DEFAULT_BASE) -> Layout:
                 map_outline=_str(value(cls, nscn.mapOutline)),
                 map_caption=by_language(cls, nscn.mapCaption).get("en"),
                 landing_list=_str(value(cls, nscn.landingList)),
+                facets=facets(cls),
             )
         )
     kinds.sort(key=lambda k: (k.order, k.iri))

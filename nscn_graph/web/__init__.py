@@ -25,7 +25,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
     from . import (
+        browse,
         caching,
+        completion,
         compression,
         context,
         cors,
@@ -38,6 +40,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         linkeddata,
         logs,
         metrics,
+        model,
         negotiation,
         pages,
         reconcile,
@@ -65,8 +68,21 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     for blueprint in (health.bp, context.bp):
         app.register_blueprint(blueprint)
     # search first: every page's header links it
-    features = (search, sparql, dumps, descriptions, validation, linkeddata, pages, vocab, favicon)
-    features += (reconcile,)
+    features = (
+        search,
+        sparql,
+        dumps,
+        descriptions,
+        validation,
+        linkeddata,
+        browse,
+        pages,
+        vocab,
+        model,
+        completion,
+        reconcile,
+        favicon,
+    )
     for feature in features:
         feature.init_app(app)
     return app

@@ -15,6 +15,7 @@ from nscn_graph.publish.annotations import Kind, Layout
 from nscn_graph.publish.documents import Documents
 
 from . import geomap
+from .browse import browse_url
 from .state import published
 from .thing import GEO, local_path
 
@@ -59,6 +60,8 @@ LINKS: tuple[tuple[str, str, str], ...] = (
     ("/catalog", "DCAT-AP catalogue", "the catalogue record of the dataset"),
     ("/ontology", "Ontology", "the classes and properties of the nscn: vocabulary"),
     ("/shapes", "SHACL shapes", "the constraints the data is validated against"),
+    ("/model", "Data model", "the kinds of thing and the properties that link them, as a diagram"),
+    ("/doc/", "Browse", "every kind of thing, listed by name, narrowed by facets, as CSV or RDF"),
 )
 
 
@@ -138,6 +141,7 @@ class Count(NamedTuple):
     segment: str  #: its ``id/{type}/`` segment
     n: int  #: how many things of that kind the graph holds
     href: str  #: the query editor with a query that lists them
+    browse: str = ""  #: the browse page that lists them (``/doc/{type}/``)
 
 
 #: Lists the things of one kind; ``KIND`` is the class, in the editor's prefixes.
@@ -158,7 +162,9 @@ def kind_counts() -> list[Count]:
     for kind, (label, segment, n) in zip(kinds, counted, strict=True):
         curie = vocab.curie(kind.iri)
         query = LIST_QUERY.replace("KIND", curie if curie != kind.iri else f"<{kind.iri}>")
-        found.append(Count(label, segment, n, "/sparql?query=" + quote(query)))
+        found.append(
+            Count(label, segment, n, "/sparql?query=" + quote(query), browse_url(kind, layout()))
+        )
     return found
 
 
