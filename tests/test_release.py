@@ -203,3 +203,42 @@ def test_the_release_command(tmp_path):
     again = run_cli("release", "--releases", str(folder), "--notes", "Nothing.")
     assert again.code == 2 and "has not changed since release 1.0" in again.err
     assert not run_cli("release", "--releases", str(folder)).code == 0  # --notes is required
+
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def test_the_feed_of_releases_is_atom(release_client):
+    from xml.etree import ElementTree as ET
+
+    response = release_client.get("/releases.atom")
+    assert response.status_code == 200
+    assert response.mimetype == "application/atom+xml"
+    assert response.headers["ETag"] and response.headers["Cache-Control"]
+    feed = ET.fromstring(response.data)
+    assert feed.tag == f"{ATOM}feed"
+    for required in ("id", "title", "updated", "author"):  # RFC 4287 §4.1.1
+        assert feed.find(f"{ATOM}{required}") is not None, required
+    entries = feed.findall(f"{ATOM}entry")
+    ids = [e.findtext(f"{ATOM}id") for e in entries]
+    assert ids == ["https://w3id.org/nscn/dataset/1.1", "https://w3id.org/nscn/dataset/1.0"]
+    newest = entries[0]
+    assert newest.findtext(f"{ATOM}updated") == "2026-02-01T12:30:00Z"
+    assert "Oslo added." in newest.findtext(f"{ATOM}summary")
+    links = {link.get("rel"): link.get("href") for link in newest.findall(f"{ATOM}link")}
+    assert links["related"].endswith("/dumps/nscn-graph-1.1-changes.rdfp")
+    enclosures = [
+        link.get("href") for link in newest.findall(f"{ATOM}link") if link.get("rel") == "enclosure"
+    ]
+    assert len(enclosures) == 3
+    for href in [*enclosures, links["related"]]:
+        assert (
+            release_client.head(href.replace("http://localhost", ""), buffered=True).status_code
+            == 200
+        )
+
+
+def test_a_release_iri_answers_303_to_the_description(release_client):
+    response = release_client.get("/dataset/1.0")
+    assert response.status_code == 303 and response.headers["Location"].endswith("/dataset")
+    assert release_client.get("/dataset/9.9").status_code == 404

@@ -377,7 +377,16 @@ def _build_into(
             "software": __version__,
             "release": edition,
             "releases": [
-                {"version": r.version, "issued": r.issued, "previous": r.previous} for r in known
+                {
+                    "version": r.version,
+                    "issued": r.issued,
+                    "previous": r.previous,
+                    "notes": r.notes,
+                    "statements": r.statements,
+                    "added": r.added,
+                    "removed": r.removed,
+                }
+                for r in known
             ],
             "triples": len(triples),
             "base": base,

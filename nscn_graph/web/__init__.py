@@ -35,6 +35,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         linkeddata,
         negotiation,
         pages,
+        releases,
         search,
         sparql,
         state,
@@ -51,6 +52,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.register_blueprint(blueprint)
     # search first: every page's header links it
     features = (search, sparql, dumps, descriptions, validation, linkeddata, pages, vocab, favicon)
+    features += (releases,)  # the data's releases: their feed and IRIs
     for feature in features:
         feature.init_app(app)
     return app
