@@ -37,6 +37,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         pages,
         releases,
         search,
+        signposting,
         sparql,
         state,
         validation,
@@ -52,7 +53,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.register_blueprint(blueprint)
     # search first: every page's header links it
     features = (search, sparql, dumps, descriptions, validation, linkeddata, pages, vocab, favicon)
-    features += (releases,)  # the data's releases: their feed and IRIs
+    features += (releases, signposting)  # the data's releases; Signposting links on answers
     for feature in features:
         feature.init_app(app)
     return app
