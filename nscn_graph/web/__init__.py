@@ -38,6 +38,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         releases,
         search,
         signposting,
+        sitemap,
         sparql,
         state,
         validation,
@@ -53,7 +54,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.register_blueprint(blueprint)
     # search first: every page's header links it
     features = (search, sparql, dumps, descriptions, validation, linkeddata, pages, vocab, favicon)
-    features += (releases, signposting)  # the data's releases; Signposting links on answers
+    features += (releases, signposting, sitemap)  # the data releases; findable and citable
     for feature in features:
         feature.init_app(app)
     return app
