@@ -42,7 +42,7 @@ import pyoxigraph as ox
 from nscn_graph import __version__, formats, paths
 from nscn_graph.errors import ValidationFailed
 from nscn_graph.graph.load import load
-from nscn_graph.graph.serialize import serialize
+from nscn_graph.graph.serialize import serialize, stable_json_ld  # noqa: F401 - re-exported
 from nscn_graph.graph.validate import Report, validate_loaded
 from nscn_graph.namespaces import DEFAULT_BASE
 from nscn_graph.publish import dcat, metadata, release, void
@@ -576,26 +576,6 @@ def _point_at(out: Path, root: Path, *, replace: bool) -> None:
         staged.unlink(missing_ok=True)
         staged.symlink_to(target)
         os.replace(staged, link)
-
-
-def stable_json_ld(data: bytes) -> bytes:
-    """The same JSON-LD document with its nodes and multi-valued properties in a fixed order, so
-    that the same graph always gives the same bytes (and checksum, and ``ETag``). Arrays are
-    unordered sets in JSON-LD except under ``@list``, which is left as it is."""
-
-    def key(value: Any) -> str:
-        return json.dumps(value, sort_keys=True, ensure_ascii=False)
-
-    def order(value: Any, *, in_list: bool = False) -> Any:
-        if isinstance(value, dict):
-            return {k: order(v, in_list=(k == "@list")) for k, v in value.items()}
-        if isinstance(value, list):
-            items = [order(v) for v in value]
-            return items if in_list else sorted(items, key=key)
-        return value
-
-    document = order(json.loads(data))
-    return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 def _read(path: Path) -> dict[str, Any] | None:

@@ -123,7 +123,9 @@ def index_digest(folder: Path) -> str:
 
 def canonical_lines(quads: Iterable[ox.Quad]) -> list[str]:
     """The statements as canonical N-Quads lines (each ending in `` .``), sorted, each once."""
-    data = ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b""
+    dataset = ox.Dataset(quads)
+    dataset.canonicalize(ox.CanonicalizationAlgorithm.UNSTABLE)  # blank nodes labelled alike
+    data = ox.serialize(dataset, format=ox.RdfFormat.N_QUADS) or b""
     return sorted({line for line in data.decode("utf-8").splitlines() if line.strip()})
 
 
@@ -157,9 +159,11 @@ def triples_of(quads: Iterable[ox.Quad]) -> list[ox.Triple]:
 
 
 def sort_triples(triples: Iterable[ox.Triple]) -> list[ox.Triple]:
-    """``triples`` in one fixed order (their N-Triples text), so serialisers write the same
-    bytes for the same graph whatever order a store gave them in."""
-    return sorted(set(triples), key=str)
+    """``triples`` in one fixed order, blank nodes labelled canonically, so serialisers write
+    the same bytes for the same graph whatever order a store gave them in."""
+    from nscn_graph.graph.serialize import canonical
+
+    return canonical(triples)
 
 
 def release_triples(release: Release, *, base: str = DEFAULT_BASE) -> list[ox.Triple]:

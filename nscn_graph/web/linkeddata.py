@@ -77,7 +77,7 @@ class Linked:
         key = (document.iri, fmt.name)
         data = self._bytes.get(key)
         if data is None:
-            data = serialize(document.triples, fmt, prefixes=self.prefixes)
+            data = serialize(document.triples, fmt, prefixes=self.prefixes, stable=True)
             self._bytes.put(key, data)
         return data
 
