@@ -25,7 +25,8 @@ exit status: 0 conforms, 1 violations (the report names file, subject, path, mes
 2 unreadable or unparseable input (file:line:column: what is wrong)""",
     "build": """examples:
   nscn-graph build --out dist
-  # validates, then writes dist/dumps/nscn-graph-VERSION.{ttl,nt.gz,jsonld},
+  # validates, then writes dist/dumps/nscn-graph-RELEASE.{ttl,nt.gz,jsonld} (RELEASE: the
+  # data's release it equals, or "unreleased"; and every earlier release's dumps),
   # dist/dumps/SHA256SUMS, dist/void.ttl (VoID) and dist/catalog.ttl (DCAT-AP 3)
   nscn-graph build --store-dir dist/store
   # ... and a persistent on-disk store: nscn-graph serve --store oxigraph:dist/store""",
