@@ -263,14 +263,20 @@ def cmd_release(args: argparse.Namespace) -> int:
     folder = Path(config["RELEASES"]) if config["RELEASES"] else paths.releases_dir(root)
     loaded = load(paths.data_files(root))  # under the default base: releases are portable
     _validated(loaded, root)
-    made = make_release(
-        loaded.store.quads_for_pattern(None, None, None, None),
-        folder,
-        notes=args.notes,
-        version=args.number,
-        major=args.major,
-        dump_checksums=release_checksums,
-    )
+    try:
+        made = make_release(
+            loaded.store.quads_for_pattern(None, None, None, None),
+            folder,
+            notes=args.notes,
+            version=args.number,
+            major=args.major,
+            dump_checksums=release_checksums,
+        )
+    except OSError as exc:
+        where = exc.filename if exc.filename is not None else folder
+        raise NscnError(
+            f"cannot write the release: {exc.strerror or exc}", file=str(where)
+        ) from None
     print(f"release {made.version} ({made.issued}): {made.statements} statements", end="")
     if made.previous is not None:
         print(f", {made.added} added and {made.removed} removed since {made.previous}", end="")

@@ -242,3 +242,14 @@ def test_a_release_iri_answers_303_to_the_description(release_client):
     response = release_client.get("/dataset/1.0")
     assert response.status_code == 303 and response.headers["Location"].endswith("/dataset")
     assert release_client.get("/dataset/9.9").status_code == 404
+
+
+def test_a_folder_left_by_an_unfinished_release_is_named(tmp_path, releases):
+    import shutil
+
+    copy = tmp_path / "releases"
+    shutil.copytree(releases, copy)
+    (copy / "1.2").mkdir()
+    with pytest.raises(release.ReleaseError, match="remove the folder"):
+        release.make_release([ONLY_FIRST], copy, notes="x")
+    assert len(release.read(copy)) == 2

@@ -174,7 +174,7 @@ def edition(triples: Sequence[ox.Triple], releases: Sequence[Release], *, base: 
     """The release whose content ``triples`` are (the newest such), else :data:`UNRELEASED`."""
     wanted = set(triples)
     for release in reversed(releases):
-        if release.statements >= 0 and set(release_triples(release, base=base)) == wanted:
+        if set(release_triples(release, base=base)) == wanted:
             return release.version
     return UNRELEASED
 
@@ -274,7 +274,14 @@ def make_release(
         )
     stamp = (issued or datetime.now(UTC)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     target = folder / wanted
-    target.mkdir(parents=True, exist_ok=False)
+    try:
+        target.mkdir(parents=True, exist_ok=False)
+    except FileExistsError:
+        raise ReleaseError(
+            f"{target} exists but {INDEX} does not list release {wanted}: remove the folder "
+            "(left by a release that did not finish) and release again",
+            file=str(target),
+        ) from None
     snapshot = ("\n".join(lines) + "\n").encode("utf-8")
     added = removed = len(lines)
     if last is not None:

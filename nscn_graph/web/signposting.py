@@ -58,6 +58,7 @@ def init_app(app: Flask) -> None:
     ontology = paths.ontology_file(Path(app.config["ROOT"]))
     app.extensions["nscn.schema_classes"] = schemaorg.schema_classes(ontology)
     app.extensions["nscn.findable"] = {}
+    coverage(app)  # in the master, before workers fork
     app.after_request(signpost)
     app.add_template_global(citation, "citation")
     app.add_template_global(schema_dataset, "schema_dataset")
@@ -198,13 +199,27 @@ def citation(iri: str | None = None, title: str | None = None) -> schemaorg.Cita
     return schemaorg.Citation(name, edition, date, iri or cited, url)
 
 
+def coverage(app: Flask) -> dict[str, object]:
+    """The countries and years the data covers, read from the store once (at start-up, or on
+    first use if the store was down then; until it answers, the page goes without them)."""
+    found = app.extensions["nscn.findable"]
+    if "countries" not in found:
+        store = app.extensions["nscn"].store
+        try:
+            countries = [
+                name for _, name in dcat.countries(store, base=app.extensions["nscn"].base)
+            ]
+            temporal = schemaorg.temporal_coverage(store)
+        except NscnError as error:
+            app.logger.warning("coverage not read from the store: %s", error)
+            return {"countries": [], "temporal": None}
+        found.update(countries=countries, temporal=temporal)
+    return found
+
+
 def schema_dataset() -> Markup:
     """The landing page's schema.org ``Dataset``, as JSON-LD for a ``<script>``."""
-    store = published().store
-    found = current_app.extensions["nscn.findable"]
-    if "countries" not in found:  # read from the store once (the data does not change)
-        found["countries"] = [name for _, name in dcat.countries(store, base=published().base)]
-        found["temporal"] = schemaorg.temporal_coverage(store)
+    found = coverage(current_app)
     current = dist()
     root = server_url()
     known = current.manifest.get("releases") or []
