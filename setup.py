@@ -27,7 +27,7 @@ from setuptools.command.build_py import build_py
 HERE = Path(__file__).resolve().parent
 PACKAGE = HERE / "nscn_graph"
 VENDOR = PACKAGE / "web" / "static" / "vendor"
-BUNDLED = ("ontology", "data", "shapes")
+BUNDLED = ("ontology", "data", "shapes", "releases")
 
 
 def _npm_ci(folder: Path, sources: list[Path]) -> None:

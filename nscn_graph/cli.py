@@ -25,10 +25,21 @@ exit status: 0 conforms, 1 violations (the report names file, subject, path, mes
 2 unreadable or unparseable input (file:line:column: what is wrong)""",
     "build": """examples:
   nscn-graph build --out dist
-  # validates, then writes dist/dumps/nscn-graph-VERSION.{ttl,nt.gz,jsonld},
+  # validates, then writes dist/dumps/nscn-graph-RELEASE.{ttl,nt.gz,jsonld} (RELEASE: the
+  # data's release it equals, or "unreleased"; and every earlier release's dumps),
   # dist/dumps/SHA256SUMS, dist/void.ttl (VoID) and dist/catalog.ttl (DCAT-AP 3)
   nscn-graph build --store-dir dist/store
   # ... and a persistent on-disk store: nscn-graph serve --store oxigraph:dist/store""",
+    "release": """examples:
+  nscn-graph release --notes "Tromsø's population for 2024; two new living labs"
+  nscn-graph release --major --notes "cases moved to projects and programmes"
+
+Validates the data, then freezes it as the next release (1.0, then 1.1, ...; --major: 2.0) in
+releases/: its statements (releases/VERSION/nscn-graph-VERSION.nq), what changed since the
+release before (releases/VERSION/changes.rdfp, an RDF Patch), and its line in
+releases/releases.json (number, date, notes, counts, the checksums of its dumps). Commit the
+folder: the server then publishes /dumps/nscn-graph-VERSION.* for ever. Refused when nothing
+changed since the last release.""",
     "query": """examples:
   nscn-graph query 'SELECT ?city ?label WHERE { ?city a nscn:SmartCity ; rdfs:label ?label }'
   nscn-graph query @queries/labs.rq --format csv
@@ -114,6 +125,14 @@ def parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="also write a persistent on-disk store there (serve it with --store oxigraph:DIR)",
     )
+
+    p = command("release", "Freeze the data as a new release, recording what changed.")
+    p.add_argument("--notes", required=True, help="what changed in this release, in words")
+    p.add_argument("--major", action="store_true", help="a major release (2.0 after 1.4)")
+    p.add_argument(
+        "--number", metavar="MAJOR.MINOR", help="the release's number (default: the next one)"
+    )
+    add_flags(p, "release")
 
     p = command("query", "Run a SPARQL query on the embedded store or another store.")
     p.add_argument("query", metavar="SPARQL|@FILE", help="a query, or @ and a file holding one")
@@ -216,6 +235,7 @@ def cmd_build(args: argparse.Namespace) -> int:
             links=config["PUBLIC_URL"],
             store_dir=args.store_dir,
             base=config["BASE"],
+            releases=Path(config["RELEASES"]) if config["RELEASES"] else paths.releases_dir(root),
         )
     except OSError as exc:
         where = exc.filename if exc.filename is not None else out
@@ -229,6 +249,41 @@ def cmd_build(args: argparse.Namespace) -> int:
         print(
             f"wrote the persistent store {args.store_dir} (serve --store oxigraph:{args.store_dir})"
         )
+    return EXIT_OK
+
+
+def cmd_release(args: argparse.Namespace) -> int:
+    from nscn_graph.graph.load import load
+    from nscn_graph.publish.build import release_checksums
+    from nscn_graph.publish.release import make_release
+    from nscn_graph.settings import from_args, resolve
+
+    config = resolve(from_args(args, "release"))
+    root = Path(config["ROOT"])
+    folder = Path(config["RELEASES"]) if config["RELEASES"] else paths.releases_dir(root)
+    loaded = load(paths.data_files(root))  # under the default base: releases are portable
+    _validated(loaded, root)
+    try:
+        made = make_release(
+            loaded.store.quads_for_pattern(None, None, None, None),
+            folder,
+            notes=args.notes,
+            version=args.number,
+            major=args.major,
+            dump_checksums=release_checksums,
+        )
+    except OSError as exc:
+        where = exc.filename if exc.filename is not None else folder
+        raise NscnError(
+            f"cannot write the release: {exc.strerror or exc}", file=str(where)
+        ) from None
+    print(f"release {made.version} ({made.issued}): {made.statements} statements", end="")
+    if made.previous is not None:
+        print(f", {made.added} added and {made.removed} removed since {made.previous}", end="")
+    print(f"\nwrote {made.snapshot}")
+    if made.changes is not None:
+        print(f"wrote {made.changes}")
+    print(f"wrote {folder / 'releases.json'}; commit {folder} to publish the release")
     return EXIT_OK
 
 
@@ -315,6 +370,7 @@ def _validated(loaded, root: Path) -> None:
 COMMANDS = {
     "validate": cmd_validate,
     "build": cmd_build,
+    "release": cmd_release,
     "query": cmd_query,
     "serve": cmd_serve,
     "load": cmd_load,

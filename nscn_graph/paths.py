@@ -78,3 +78,8 @@ def require_complete(
             "from npm at build time: in a checkout run `make` (it runs `npm ci` and copies "
             "them); otherwise install a wheel built where npm is available (`pip wheel .`)."
         )
+
+
+def releases_dir(root: Path = ROOT) -> Path:
+    """The data's releases (:mod:`nscn_graph.publish.release`): ``releases/`` beside ``data/``."""
+    return root / "releases"

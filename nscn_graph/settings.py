@@ -108,6 +108,14 @@ SETTINGS: tuple[Setting, ...] = (
         flag="--out",
         metavar="DIR",
     ),
+    Setting(
+        "RELEASES",
+        None,
+        "folder of the data's releases (`releases.json`, one folder per release)",
+        cli="release build",
+        metavar="DIR",
+        shown="`releases/` in ROOT",
+    ),
     Setting("WORKERS", 2, "WSGI worker processes", positive, cli="serve"),
     Setting("THREADS", 4, "threads per WSGI worker", positive, cli="serve"),
     Setting(

@@ -65,6 +65,12 @@ class Page(HTMLParser):
         return " ".join(self.text)
 
     def json_ld(self) -> rdflib.Graph:
-        bodies = [body for kind, body in self.scripts if kind == "application/ld+json"]
+        """The page's data: its JSON-LD script (not the schema.org description for search
+        engines, whose context is schema.org's)."""
+        bodies = [
+            body
+            for kind, body in self.scripts
+            if kind == "application/ld+json" and '"@context": "https://schema.org/"' not in body
+        ]
         assert len(bodies) == 1
         return rdflib.Graph().parse(data=bodies[0], format="json-ld")

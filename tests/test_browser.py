@@ -147,7 +147,8 @@ def english(graph: rdflib.Graph, iri: str) -> str:
 
 def test_page_embeds_its_data_for_scrapers(visit):
     visit.open("/doc/city/oslo")
-    data = visit.page.locator('script[type="application/ld+json"]').text_content()
+    # the first script is its data; the second its schema.org type, for search engines
+    data = visit.page.locator('script[type="application/ld+json"]').first.text_content()
     graph = rdflib.Graph().parse(data=data, format="json-ld")
     assert (rdflib.URIRef(BASE + "id/city/oslo"), None, None) in graph
     alternates = visit.page.locator('link[rel="alternate"]')

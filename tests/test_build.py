@@ -40,11 +40,16 @@ def test_dump_size_equals_the_sparql_count(dist, app):
     assert read_manifest(dist)["triples"] == count
 
 
-def test_systematic_names_with_the_version(dist):
-    from nscn_graph import __version__
+def test_systematic_names_with_the_data_release(dist):
+    """Dumps are named by the data's release (or ``unreleased``), never the software's version."""
+    from nscn_graph.publish import release
 
-    names = sorted(d["file"] for d in _dumps(dist))
-    assert names == sorted(f"nscn-graph-{__version__}.{s}" for s in ("jsonld", "nt.gz", "ttl"))
+    manifest = read_manifest(dist)
+    edition = manifest["release"]
+    known = {r.version for r in release.read(paths.releases_dir())}
+    assert edition in known | {release.UNRELEASED}
+    names = sorted(d["file"] for d in _dumps(dist) if d["release"] == edition)
+    assert names == sorted(f"nscn-graph-{edition}.{s}" for s in ("jsonld", "nt.gz", "ttl"))
 
 
 def test_checksums_file_and_manifest_match_the_files(dist):

@@ -11,11 +11,18 @@ import hashlib
 import pyshacl
 import pytest
 import rdflib
+import releasefixtures
 import requests
 from conftest import REFERENCE
 from rdflib.namespace import DCTERMS, RDF, SH, XSD
 
+from nscn_graph import paths
 from nscn_graph.namespaces import DCAT, SPDX
+from nscn_graph.publish import release
+
+releases, built = releasefixtures.releases, releasefixtures.built
+release_app, release_client = releasefixtures.release_app, releasefixtures.release_client
+ADMS = rdflib.Namespace("http://www.w3.org/ns/adms#")
 
 DATASET = rdflib.URIRef("https://w3id.org/nscn/dataset")
 CATALOG = rdflib.URIRef("https://w3id.org/nscn/catalog")
@@ -65,10 +72,12 @@ def _violations(graph: rdflib.Graph, shapes: rdflib.Graph) -> list[str]:
 
 def test_catalog_and_void_conform_to_dcat_ap(client, dcat_ap_shapes):
     graph = _harvested(client)
+    known = release.read(paths.releases_dir())
+    changes = sum(1 for r in known if r.previous is not None)
     for cls, n in (
         (DCAT.Catalog, 1),
-        (DCAT.Dataset, 1),
-        (DCAT.Distribution, 3),
+        (DCAT.Dataset, 1 + len(known)),
+        (DCAT.Distribution, 3 + 3 * len(known) + changes),
         (DCAT.DataService, 1),
     ):
         assert len(set(graph.subjects(RDF.type, cls))) == n, cls
@@ -160,7 +169,7 @@ def test_coverage_languages_themes_licence(client):
     assert len(set(graph.objects(DATASET, DCAT.keyword))) >= 3
     contact = graph.value(DATASET, DCAT.contactPoint)
     assert contact is not None and graph.value(contact, RDF.type)
-    assert graph.value(CATALOG, DCAT.dataset) == DATASET
+    assert DATASET in set(graph.objects(CATALOG, DCAT.dataset))
 
 
 def test_catalog_over_http_conforms(live_server, dcat_ap_shapes):
@@ -172,3 +181,63 @@ def test_catalog_over_http_conforms(live_server, dcat_ap_shapes):
     assert _violations(graph, dcat_ap_shapes) == []
     for url in graph.objects(None, DCAT.downloadURL):
         assert str(url).startswith(live_server + "/dumps/")
+
+
+# --- releases (DCAT 3 versioning) -----------------------------------------------------------
+
+V10 = rdflib.URIRef("https://w3id.org/nscn/dataset/1.0")
+V11 = rdflib.URIRef("https://w3id.org/nscn/dataset/1.1")
+
+
+def test_a_catalogue_with_two_releases_conforms(release_client, dcat_ap_shapes):
+    graph = _harvested(release_client)
+    assert set(graph.subjects(RDF.type, DCAT.Dataset)) == {DATASET, V10, V11}
+    assert _violations(graph, dcat_ap_shapes) == []
+
+
+def test_each_release_is_a_version_of_the_dataset(release_client):
+    graph = _get(release_client, "/catalog")
+    assert set(graph.objects(DATASET, DCAT.hasVersion)) == {V10, V11}
+    assert graph.value(DATASET, DCAT.hasCurrentVersion) == V11
+    assert graph.value(DATASET, DCAT.version) == rdflib.Literal("1.1")
+    # modified is when the data last changed: the release's date, not the files' times
+    assert graph.value(DATASET, DCTERMS.modified) == rdflib.Literal(
+        "2026-02-01T12:30:00Z", datatype=XSD.dateTime
+    )
+    for node, version, issued in ((V10, "1.0", "2026-01-05T09:00:00Z"), (V11, "1.1", None)):
+        assert graph.value(node, DCAT.isVersionOf) == DATASET
+        assert graph.value(node, DCAT.version) == rdflib.Literal(version)
+        assert graph.value(node, ADMS.versionNotes)
+        if issued:
+            assert graph.value(node, DCTERMS.issued) == rdflib.Literal(
+                issued, datatype=XSD.dateTime
+            )
+    assert graph.value(V11, DCAT.previousVersion) == V10
+    assert graph.value(V10, DCAT.previousVersion) is None
+    assert "1 removed since 1.0" in str(graph.value(V11, ADMS.versionNotes))
+
+
+def test_each_release_lists_its_immutable_dumps_and_changes(release_client):
+    graph = _get(release_client, "/catalog")
+    for node, extra in ((V10, 0), (V11, 1)):
+        distributions = set(graph.objects(node, DCAT.distribution))
+        assert len(distributions) == 3 + extra
+        for dist in distributions:
+            url = str(graph.value(dist, DCAT.downloadURL)).replace("http://localhost", "")
+            response = release_client.get(url, buffered=True)
+            assert response.status_code == 200
+            assert "immutable" in response.headers["Cache-Control"]
+            checksum = graph.value(dist, SPDX.checksum)
+            digest = str(graph.value(checksum, SPDX.checksumValue))
+            assert digest == hashlib.sha256(response.get_data()).hexdigest()
+    changes = rdflib.URIRef(f"{V11}#changes")
+    assert changes in set(graph.objects(V11, DCAT.distribution))
+    assert graph.value(changes, DCTERMS.conformsTo) == rdflib.URIRef(release.PATCH_SPEC)
+
+
+def test_no_contact_email_is_invented(client):
+    """The sources give the network's website, not an e-mail address: none is published."""
+    graph = _get(client, "/catalog")
+    contact = graph.value(DATASET, DCAT.contactPoint)
+    assert graph.value(contact, rdflib.URIRef("http://www.w3.org/2006/vcard/ns#hasURL"))
+    assert graph.value(contact, rdflib.URIRef("http://www.w3.org/2006/vcard/ns#hasEmail")) is None

@@ -53,7 +53,8 @@ def test_each_flag_says_the_settings_help_default_and_environment(name, command,
 
 def test_commands_take_exactly_the_flags_the_table_gives_them():
     assert {s.name for s in settings.for_command("serve")} >= {"WORKERS", "THREADS", "STORE"}
-    assert [s.option for s in settings.for_command("build")] == ["--out"]
+    assert [s.option for s in settings.for_command("build")] == ["--out", "--releases"]
+    assert [s.option for s in settings.for_command("release")] == ["--releases"]
     assert [s.option for s in settings.for_command("query")] == ["--store"]
 
 

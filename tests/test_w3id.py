@@ -33,6 +33,7 @@ TABLE = {
     "ontology": (303, f"{HOST}/ontology"),
     "shapes": (303, f"{HOST}/shapes"),
     "dataset": (303, f"{HOST}/dataset"),
+    "dataset/1.0": (303, f"{HOST}/dataset/1.0"),
     "catalog": (303, f"{HOST}/catalog"),
     "ontology.ttl": (302, f"{HOST}/ontology.ttl"),
     "shapes.jsonld": (302, f"{HOST}/shapes.jsonld"),

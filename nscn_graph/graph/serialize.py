@@ -32,14 +32,55 @@ def published_context() -> dict[str, object]:
     return json.loads(CONTEXT_FILE.read_text(encoding="utf-8"))
 
 
+def canonical(triples: Iterable[ox.Triple]) -> list[ox.Triple]:
+    """``triples`` in one fixed order (their N-Triples text), each once, blank nodes relabelled
+    canonically (pyoxigraph's canonicalisation): the same graph gives the same list in any
+    process, whatever order a store or parser gave it in and whatever labels its blank nodes
+    had."""
+    found = list(dict.fromkeys(triples))
+    if any(
+        isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode) for t in found
+    ):
+        dataset = ox.Dataset(ox.Quad(t.subject, t.predicate, t.object) for t in found)
+        dataset.canonicalize(ox.CanonicalizationAlgorithm.UNSTABLE)
+        found = [quad.triple for quad in dataset]
+    return sorted(found, key=str)
+
+
+def stable_json_ld(data: bytes) -> bytes:
+    """The same JSON-LD document with its nodes and multi-valued properties in a fixed order, so
+    that the same graph always gives the same bytes (and checksum, and ``ETag``). Arrays are
+    unordered sets in JSON-LD except under ``@list``, which is left as it is."""
+
+    def key(value: object) -> str:
+        return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+    def order(value: object, *, in_list: bool = False) -> object:
+        if isinstance(value, dict):
+            return {k: order(v, in_list=(k == "@list")) for k, v in value.items()}
+        if isinstance(value, list):
+            items = [order(v) for v in value]
+            return items if in_list else sorted(items, key=key)
+        return value
+
+    document = order(json.loads(data))
+    return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
 def serialize(
     triples: Iterable[ox.Triple],
     fmt: formats.Format,
     *,
     prefixes: dict[str, str] | None = None,
+    stable: bool = False,
 ) -> bytes:
-    """``triples`` in ``fmt``, as UTF-8 bytes."""
+    """``triples`` in ``fmt``, as UTF-8 bytes; ``stable``: the same bytes for the same graph in
+    any process (:func:`canonical` order; JSON-LD arrays sorted, :func:`stable_json_ld`), for
+    answers whose ``ETag`` caches share."""
     prefixes = prefixes or PREFIXES
+    if stable:
+        data = serialize(canonical(triples), fmt, prefixes=prefixes)
+        return stable_json_ld(data) if fmt is formats.JSONLD else data
     if fmt is formats.JSONLD:
         graph = rdflib.Graph()
         for triple in triples:

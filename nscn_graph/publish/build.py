@@ -39,13 +39,13 @@ from typing import Any, Protocol
 
 import pyoxigraph as ox
 
-from nscn_graph import __version__, formats
+from nscn_graph import __version__, formats, paths
 from nscn_graph.errors import ValidationFailed
 from nscn_graph.graph.load import load
-from nscn_graph.graph.serialize import serialize
+from nscn_graph.graph.serialize import serialize, stable_json_ld  # noqa: F401 - re-exported
 from nscn_graph.graph.validate import Report, validate_loaded
 from nscn_graph.namespaces import DEFAULT_BASE
-from nscn_graph.publish import dcat, metadata, void
+from nscn_graph.publish import dcat, metadata, release, void
 from nscn_graph.stores.memory import EmbeddedStore
 
 #: (format, suffix of the file, gzip it?) for each dump.
@@ -87,16 +87,25 @@ def dump_name(suffix: str, version: str = __version__) -> str:
     return f"nscn-graph-{version}.{suffix}"
 
 
-def build_key(graph: Graph, *, base: str, links: str, inputs: Sequence[Path] = ()) -> str:
-    """What a build is made from, as one digest: the release, the IRI base, the links'
-    placeholder, the graph's content (its store's ``data_version``, else a digest of its
-    triples) and the bytes of the other ``inputs`` (ontology, shapes)."""
+def build_key(
+    graph: Graph,
+    *,
+    base: str,
+    links: str,
+    inputs: Sequence[Path] = (),
+    releases: Path | None = None,
+) -> str:
+    """What a build is made from, as one digest: the software's version, the IRI base, the
+    links' placeholder, the graph's content (its store's ``data_version``, else a digest of its
+    triples), the data releases' index and the bytes of the other ``inputs`` (ontology,
+    shapes)."""
     version = graph.data_version() if hasattr(graph, "data_version") else None
     if version is None:
         from nscn_graph.stores.persistent import content_digest
 
         version = content_digest(graph.triples())
-    digest = hashlib.sha256("\n".join([__version__, base, links, version]).encode())
+    index = release.index_digest(_releases(releases))
+    digest = hashlib.sha256("\n".join([__version__, base, links, version, index]).encode())
     for path in inputs:
         digest.update(b"\0" + Path(path).name.encode() + b"\0")
         digest.update(hashlib.sha256(Path(path).read_bytes()).digest())
@@ -122,6 +131,7 @@ def build(
     links: str | None = None,
     store_dir: Path | None = None,
     base: str = DEFAULT_BASE,
+    releases: Path | None = None,
 ) -> tuple[Report, list[Dump]]:
     """Validate ``files``; if they conform, write the dumps and descriptions of the graph under
     ``base`` to ``out`` and, given ``store_dir``, a persistent on-disk store there
@@ -132,7 +142,7 @@ def build(
         error.report = report
         raise error
     graph = EmbeddedStore.from_files(files, base=base)
-    dumps = write_dumps(graph, out, files=files, base=base, links=links)
+    dumps = write_dumps(graph, out, files=files, base=base, links=links, releases=releases)
     from nscn_graph.search import ensure_index  # the search index, next to the dumps
 
     ensure_index(graph, out, base=base)
@@ -151,10 +161,13 @@ def write_dumps(
     base: str = DEFAULT_BASE,
     links: str | None = None,
     inputs: Sequence[Path] = (),
+    releases: Path | None = None,
 ) -> list[Dump]:
     """Write every dump, the checksums, the descriptions and the manifest of ``graph`` as one
     build in ``out`` (:func:`ensure_built`, which builds even when a matching build exists)."""
-    built = _build_into(graph, out, files=files, base=base, links=links, inputs=inputs)
+    built = _build_into(
+        graph, out, files=files, base=base, links=links, inputs=inputs, releases=releases
+    )
     _point_at(out, built.root, replace=True)
     return built.dumps
 
@@ -196,6 +209,7 @@ def ensure_built(
     base: str = DEFAULT_BASE,
     links: str | None = None,
     inputs: Sequence[Path] = (),
+    releases: Path | None = None,
 ) -> Built:
     """The build of ``graph`` in ``out``, keyed by what it is made from
     (:func:`build_key`): found if one exists and is complete, else written once.
@@ -209,7 +223,16 @@ def ensure_built(
     The work runs in a forked child process where the platform forks, so that the caller (a
     server's master, before it forks its workers) never holds the graph's triples and
     serialisations: the heap a build needs would otherwise stay with it and every worker."""
-    return apart(_ensure_built, graph, out, files=files, base=base, links=links, inputs=inputs)
+    return apart(
+        _ensure_built,
+        graph,
+        out,
+        files=files,
+        base=base,
+        links=links,
+        inputs=inputs,
+        releases=releases,
+    )
 
 
 def _ensure_built(
@@ -220,13 +243,23 @@ def _ensure_built(
     base: str,
     links: str | None,
     inputs: Sequence[Path],
+    releases: Path | None = None,
 ) -> Built:
     links = _links(links)
-    key = build_key(graph, base=base, links=links, inputs=inputs)
+    key = build_key(graph, base=base, links=links, inputs=inputs, releases=releases)
     root = out / BUILDS / key
     manifest = _complete(root)
     if manifest is None:
-        built = _build_into(graph, out, files=files, base=base, links=links, inputs=inputs, key=key)
+        built = _build_into(
+            graph,
+            out,
+            files=files,
+            base=base,
+            links=links,
+            inputs=inputs,
+            key=key,
+            releases=releases,
+        )
         _point_at(out, built.root, replace=False)
         return built
     return Built(root, manifest)
@@ -292,6 +325,7 @@ def _complete(root: Path) -> dict[str, Any] | None:
         return None
     wanted = [
         *(root / "dumps" / d["file"] for d in manifest.get("dumps", ())),
+        *(root / "dumps" / d["file"] for d in manifest.get("files", ())),
         *(root / name for name in manifest.get("descriptions", {}).values()),
     ]
     return manifest if all(path.is_file() for path in wanted) else None
@@ -306,41 +340,54 @@ def _build_into(
     links: str | None,
     inputs: Sequence[Path],
     key: str | None = None,
+    releases: Path | None = None,
 ) -> Built:
     if not hasattr(graph, "query"):  # a LoadedGraph: query its pyoxigraph store
         graph = EmbeddedStore(graph.store, base=base)  # type: ignore[attr-defined]
     links = _links(links)
-    key = key or build_key(graph, base=base, links=links, inputs=inputs)
+    key = key or build_key(graph, base=base, links=links, inputs=inputs, releases=releases)
     builds = out / BUILDS
     builds.mkdir(parents=True, exist_ok=True)
-    modified = source_date(files)
+    known = release.read(_releases(releases))
+    triples = release.sort_triples(graph.triples())
+    edition = release.edition(triples, known, base=base)
+    modified = release_date(edition, known) or source_date(files)
     stamp = modified.timestamp()
     iso = modified.strftime("%Y-%m-%dT%H:%M:%SZ")
-    triples = list(graph.triples())
     staging = Path(tempfile.mkdtemp(prefix=".build-", dir=builds))
     try:
         (staging / "dumps").mkdir()
-        dumps = []
-        for fmt, suffix, gzipped in DUMPS:
-            data = serialize(triples, fmt)
-            if fmt is formats.JSONLD:
-                data = stable_json_ld(data)
-            if gzipped:
-                data = gzip.compress(data, mtime=0)
-            name = dump_name(suffix)
-            (staging / "dumps" / name).write_bytes(data)
-            dumps.append((name, fmt, gzipped, len(data), hashlib.sha256(data).hexdigest()))
-        sums = "".join(f"{sha}  {name}\n" for name, _, _, _, sha in dumps)
+        current = next((r for r in known if r.version == edition), None)
+        dumps = _write_edition(staging / "dumps", triples, edition, current)
+        published = _write_releases(staging / "dumps", known, edition, base=base)
+        everything = [*dumps, *published.dumps]
+        sums = "".join(f"{e['sha256']}  {e['file']}\n" for e in [*everything, *published.files])
         (staging / "dumps" / CHECKSUMS).write_text(sums)
-        infos = [metadata.DumpInfo(n, f, g, size, sha) for n, f, g, size, sha in dumps]
+        infos = [_info(e) for e in dumps]
         stats = void.statistics(graph, base=base)
-        common = {"base": base, "links": links, "modified": iso, "version": __version__}
+        common = {"base": base, "links": links, "modified": iso, "version": edition}
         void.void_graph(stats, infos, **common).serialize(staging / VOID_FILE, format="turtle")
-        dcat.catalog_graph(graph, infos, **common).serialize(
-            staging / CATALOG_FILE, format="turtle"
+        catalog = dcat.catalog_graph(graph, infos, **common)
+        dcat.add_releases(
+            catalog, _described(known, everything, published.files), base=base, links=links
         )
+        catalog.serialize(staging / CATALOG_FILE, format="turtle")
         manifest: dict[str, Any] = {
-            "version": __version__,
+            "version": edition,
+            "software": __version__,
+            "release": edition,
+            "releases": [
+                {
+                    "version": r.version,
+                    "issued": r.issued,
+                    "previous": r.previous,
+                    "notes": r.notes,
+                    "statements": r.statements,
+                    "added": r.added,
+                    "removed": r.removed,
+                }
+                for r in known
+            ],
             "triples": len(triples),
             "base": base,
             "links": links,
@@ -348,17 +395,8 @@ def _build_into(
             "key": key,
             "checksums": CHECKSUMS,
             "descriptions": {"void": VOID_FILE, "catalog": CATALOG_FILE},
-            "dumps": [
-                {
-                    "file": name,
-                    "format": fmt.name,
-                    "media_type": fmt.media_type,
-                    "gzip": gzipped,
-                    "bytes": size,
-                    "sha256": sha,
-                }
-                for name, fmt, gzipped, size, sha in dumps
-            ],
+            "dumps": everything,
+            "files": published.files,
         }
         (staging / "dumps" / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
         for path in (staging / "dumps").iterdir():
@@ -371,12 +409,157 @@ def _build_into(
             if _complete(root) is None:
                 shutil.rmtree(root, ignore_errors=True)
                 return _build_into(
-                    graph, out, files=files, base=base, links=links, inputs=inputs, key=key
+                    graph,
+                    out,
+                    files=files,
+                    base=base,
+                    links=links,
+                    inputs=inputs,
+                    key=key,
+                    releases=releases,
                 )
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return Built(root, _read(root / "dumps" / MANIFEST) or manifest)
+
+
+# --- data releases (nscn_graph.publish.release): each release's dumps in every build ----------
+
+
+def _releases(folder: Path | None) -> Path:
+    """The releases folder: the one given, else the bundled ``releases/``."""
+    return Path(folder) if folder is not None else paths.releases_dir()
+
+
+def release_date(edition: str, known: Sequence[release.Release]) -> datetime | None:
+    """When the data of ``edition`` was released (``None`` for unreleased data)."""
+    for item in known:
+        if item.version == edition:
+            return datetime.fromisoformat(item.issued.replace("Z", "+00:00"))
+    return None
+
+
+def dump_bytes(triples: Sequence[ox.Triple], fmt: formats.Format, gzipped: bool) -> bytes:
+    """One dump's bytes: the same triples (sorted) always give the same bytes."""
+    data = serialize(triples, fmt)
+    if fmt is formats.JSONLD:
+        data = stable_json_ld(data)
+    if gzipped:
+        data = gzip.compress(data, mtime=0)
+    return data
+
+
+def release_checksums(item: release.Release, *, base: str = DEFAULT_BASE) -> dict[str, str]:
+    """The SHA-256 of each dump of ``item`` as the build makes it (``nscn-graph release``
+    records them; every later build checks against them)."""
+    triples = release.release_triples(item, base=base)
+    return {
+        dump_name(suffix, item.version): hashlib.sha256(dump_bytes(triples, fmt, gz)).hexdigest()
+        for fmt, suffix, gz in DUMPS
+    }
+
+
+def _write_edition(
+    folder: Path,
+    triples: Sequence[ox.Triple],
+    edition: str,
+    recorded: release.Release | None,
+) -> list[dict[str, Any]]:
+    """The dumps of ``triples`` named by ``edition``; a release's dump whose bytes differ from
+    the checksum recorded when it was released is left out (logged): a name never gets other
+    bytes."""
+    entries = []
+    for fmt, suffix, gzipped in DUMPS:
+        name = dump_name(suffix, edition)
+        data = dump_bytes(triples, fmt, gzipped)
+        sha = hashlib.sha256(data).hexdigest()
+        wanted = recorded.dumps.get(name) if recorded is not None else None
+        if wanted is not None and wanted != sha:
+            import logging
+
+            logging.getLogger(__name__).error(
+                "%s would differ from the bytes released (SHA-256 %s); not published", name, wanted
+            )
+            continue
+        (folder / name).write_bytes(data)
+        entries.append(
+            {
+                "file": name,
+                "format": fmt.name,
+                "media_type": fmt.media_type,
+                "gzip": gzipped,
+                "bytes": len(data),
+                "sha256": sha,
+                "release": edition,
+            }
+        )
+    return entries
+
+
+def _info(entry: dict[str, Any]) -> metadata.DumpInfo:
+    return metadata.DumpInfo(
+        entry["file"],
+        formats.by_name(entry["format"]),
+        entry["gzip"],
+        entry["bytes"],
+        entry["sha256"],
+    )
+
+
+@dataclass
+class Published:
+    """The files of the releases in a build: dumps (as the manifest lists them) and the other
+    files (each release's changes as an RDF Patch)."""
+
+    dumps: list[dict[str, Any]]
+    files: list[dict[str, Any]]
+
+
+def _described(
+    known: Sequence[release.Release], dumps: list[dict[str, Any]], files: list[dict[str, Any]]
+) -> list[dcat.ReleaseInfo]:
+    """Each release with its dumps and its changes, as the catalogue lists them."""
+    found = []
+    for item in known:
+        changes = next((e for e in files if e["release"] == item.version), None)
+        found.append(
+            dcat.ReleaseInfo(
+                item,
+                [_info(e) for e in dumps if e["release"] == item.version],
+                changes=None
+                if changes is None
+                else (changes["file"], changes["bytes"], changes["sha256"]),
+            )
+        )
+    return found
+
+
+def _write_releases(
+    folder: Path, known: Sequence[release.Release], edition: str, *, base: str
+) -> Published:
+    """Every release's dumps, made from its frozen snapshot (the served ``edition``'s are
+    :func:`_write_edition`'s, but listed here too), and its changes."""
+    published = Published([], [])
+    for item in known:
+        if item.version != edition:
+            triples = release.release_triples(item, base=base)
+            published.dumps += _write_edition(folder, triples, item.version, item)
+        changes = item.changes
+        if changes is not None:
+            data = changes.read_bytes()
+            name = f"nscn-graph-{item.version}-changes.rdfp"
+            (folder / name).write_bytes(data)
+            published.files.append(
+                {
+                    "file": name,
+                    "media_type": release.PATCH_MEDIA_TYPE,
+                    "bytes": len(data),
+                    "sha256": hashlib.sha256(data).hexdigest(),
+                    "release": item.version,
+                }
+            )
+    return published
 
 
 def _point_at(out: Path, root: Path, *, replace: bool) -> None:
@@ -393,26 +576,6 @@ def _point_at(out: Path, root: Path, *, replace: bool) -> None:
         staged.unlink(missing_ok=True)
         staged.symlink_to(target)
         os.replace(staged, link)
-
-
-def stable_json_ld(data: bytes) -> bytes:
-    """The same JSON-LD document with its nodes and multi-valued properties in a fixed order, so
-    that the same graph always gives the same bytes (and checksum, and ``ETag``). Arrays are
-    unordered sets in JSON-LD except under ``@list``, which is left as it is."""
-
-    def key(value: Any) -> str:
-        return json.dumps(value, sort_keys=True, ensure_ascii=False)
-
-    def order(value: Any, *, in_list: bool = False) -> Any:
-        if isinstance(value, dict):
-            return {k: order(v, in_list=(k == "@list")) for k, v in value.items()}
-        if isinstance(value, list):
-            items = [order(v) for v in value]
-            return items if in_list else sorted(items, key=key)
-        return value
-
-    document = order(json.loads(data))
-    return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 def _read(path: Path) -> dict[str, Any] | None:

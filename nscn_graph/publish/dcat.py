@@ -12,6 +12,7 @@ without inference.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import rdflib
 from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, SKOS, XSD
@@ -19,6 +20,8 @@ from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, SKOS, XSD
 from nscn_graph.namespaces import DCAT, DEFAULT_BASE, SPDX, VCARD
 from nscn_graph.publish import metadata
 from nscn_graph.publish.metadata import Queryable
+from nscn_graph.publish.release import PATCH_SPEC, Release
+from nscn_graph.publish.release import iri as release_iri
 
 EU = metadata.EU
 
@@ -258,3 +261,161 @@ def catalog_graph(
     for keyword in ("SPARQL", "linked open data"):
         graph.add((service, DCAT.keyword, rdflib.Literal(keyword, lang=en)))
     return graph
+
+
+# --- data releases (nscn_graph.publish.release): DCAT 3 versioning -------------------------
+
+ADMS = rdflib.Namespace("http://www.w3.org/ns/adms#")
+
+
+@dataclass(frozen=True)
+class ReleaseInfo:
+    """One release as the catalogue lists it: its record, its dumps, and its changes (file
+    name, bytes, SHA-256) when it has a release before it."""
+
+    release: Release
+    dumps: Sequence[metadata.DumpInfo]
+    changes: tuple[str, int, str] | None = None
+
+
+def add_releases(
+    graph: rdflib.Graph, releases: Sequence[ReleaseInfo], *, base: str, links: str
+) -> None:
+    """Each release as its own ``dcat:Dataset`` (DCAT 3 §11, versioning): ``dcat:version``,
+    ``dcterms:issued``, ``adms:versionNotes``, its immutable dumps and its changes (an RDF
+    Patch) as distributions; the dataset ``dcat:hasVersion`` each, each ``dcat:isVersionOf`` the
+    dataset and ``dcat:previousVersion`` the one before; the newest is the dataset's
+    ``dcat:hasCurrentVersion``."""
+    if not releases:
+        return
+    graph.bind("adms", ADMS)
+    en = "en"
+    ds = metadata.dataset_iri(base)
+    catalog = metadata.catalog_iri(base)
+    licence = rdflib.URIRef(metadata.LICENCE)
+    contact = rdflib.URIRef(base + "catalog#contact")
+    sha256 = metadata.typed(graph, str(SPDX.checksumAlgorithm_sha256), SPDX.ChecksumAlgorithm)
+    for info in releases:
+        item = info.release
+        node = rdflib.URIRef(release_iri(base, item.version))
+        issued = rdflib.Literal(item.issued, datatype=XSD.dateTime)
+        graph.add((catalog, DCAT.dataset, node))
+        graph.add((ds, DCAT.hasVersion, node))
+        graph.add((node, RDF.type, DCAT.Dataset))
+        graph.add((node, DCAT.isVersionOf, ds))
+        graph.add(
+            (
+                node,
+                DCTERMS.title,
+                rdflib.Literal(f"{metadata.TITLE}, release {item.version}", lang=en),
+            )
+        )
+        graph.add(
+            (
+                node,
+                DCTERMS.description,
+                rdflib.Literal(
+                    f"Release {item.version} of the {metadata.TITLE}, issued {item.date}: "
+                    f"{item.statements} statements, frozen; its dumps never change.",
+                    lang=en,
+                ),
+            )
+        )
+        graph.add((node, DCTERMS.identifier, rdflib.Literal(str(node))))
+        graph.add((node, DCAT.version, rdflib.Literal(item.version)))
+        graph.add((node, DCTERMS.issued, issued))
+        graph.add((node, DCTERMS.modified, issued))
+        notes = item.notes
+        if item.previous is not None:
+            notes += (
+                f" ({item.added} statements added, {item.removed} removed since {item.previous}.)"
+            )
+        graph.add((node, ADMS.versionNotes, rdflib.Literal(notes, lang=en)))
+        graph.add((node, DCTERMS.license, licence))
+        graph.add((node, DCTERMS.publisher, metadata.publisher_iri(base)))
+        graph.add((node, DCTERMS.creator, metadata.creator_iri(base)))
+        graph.add((node, DCAT.contactPoint, contact))
+        if item.previous is not None:
+            graph.add((node, DCAT.previousVersion, rdflib.URIRef(release_iri(base, item.previous))))
+        for dump in info.dumps:
+            dist = rdflib.URIRef(f"{node}#dump-{dump.format.name}")
+            _distribution(graph, node, dist, dump.url(links), dump.size, dump.sha256, sha256)
+            graph.add(
+                (
+                    dist,
+                    DCTERMS.title,
+                    rdflib.Literal(f"{dump.label} dump, release {item.version}", lang=en),
+                )
+            )
+            media = metadata.typed(graph, metadata.IANA + dump.format.media_type, DCTERMS.MediaType)
+            graph.add((dist, DCAT.mediaType, media))
+            if dump.gzipped:
+                graph.add(
+                    (
+                        dist,
+                        DCAT.compressFormat,
+                        metadata.typed(graph, metadata.GZIP, DCTERMS.MediaType),
+                    )
+                )
+            file_type = metadata.typed(
+                graph, metadata.FILE_TYPES[dump.format.name], DCTERMS.MediaTypeOrExtent
+            )
+            graph.add((dist, DCTERMS.format, file_type))
+            standard = metadata.typed(graph, metadata.STANDARDS[dump.format.name], DCTERMS.Standard)
+            graph.add((dist, DCTERMS.conformsTo, standard))
+            graph.add((dist, DCTERMS.issued, issued))
+        if info.changes is not None:
+            name, size, digest = info.changes
+            dist = rdflib.URIRef(f"{node}#changes")
+            _distribution(graph, node, dist, f"{links}dumps/{name}", size, digest, sha256)
+            graph.add(
+                (
+                    dist,
+                    DCTERMS.title,
+                    rdflib.Literal(
+                        f"Changes from release {item.previous} to {item.version}", lang=en
+                    ),
+                )
+            )
+            graph.add(
+                (
+                    dist,
+                    DCTERMS.description,
+                    rdflib.Literal(
+                        f"The statements removed (D) and added (A) since release {item.previous}, "
+                        "as an RDF Patch of N-Quads rows.",
+                        lang=en,
+                    ),
+                )
+            )
+            patch = metadata.typed(graph, PATCH_SPEC, DCTERMS.Standard)
+            graph.add((dist, DCTERMS.conformsTo, patch))
+            graph.add((dist, DCTERMS.issued, issued))
+    newest = releases[-1].release
+    graph.add((ds, DCAT.hasCurrentVersion, rdflib.URIRef(release_iri(base, newest.version))))
+    graph.add(
+        (ds, DCTERMS.issued, rdflib.Literal(releases[0].release.issued, datatype=XSD.dateTime))
+    )
+
+
+def _distribution(
+    graph: rdflib.Graph,
+    dataset: rdflib.URIRef,
+    node: rdflib.URIRef,
+    url: str,
+    size: int,
+    digest: str,
+    algorithm: rdflib.URIRef,
+) -> None:
+    """What every distribution of a release has: its download URL, size, checksum, licence."""
+    graph.add((dataset, DCAT.distribution, node))
+    graph.add((node, RDF.type, DCAT.Distribution))
+    graph.add((node, DCAT.accessURL, rdflib.URIRef(url)))
+    graph.add((node, DCAT.downloadURL, rdflib.URIRef(url)))
+    graph.add((node, DCAT.byteSize, rdflib.Literal(size, datatype=XSD.nonNegativeInteger)))
+    checksum = rdflib.BNode()
+    graph.add((node, SPDX.checksum, checksum))
+    graph.add((checksum, RDF.type, SPDX.Checksum))
+    graph.add((checksum, SPDX.algorithm, algorithm))
+    graph.add((checksum, SPDX.checksumValue, rdflib.Literal(digest, datatype=XSD.hexBinary)))
+    graph.add((node, DCTERMS.license, rdflib.URIRef(metadata.LICENCE)))

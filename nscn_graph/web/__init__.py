@@ -44,7 +44,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         negotiation,
         pages,
         reconcile,
+        releases,
         search,
+        signposting,
+        sitemap,
         sparql,
         state,
         validation,
@@ -83,6 +86,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         reconcile,
         favicon,
     )
+    features += (releases, signposting, sitemap)  # the data releases; findable and citable
     for feature in features:
         feature.init_app(app)
     return app

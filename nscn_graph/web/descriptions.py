@@ -73,7 +73,10 @@ class Descriptions:
                 self._cache.move_to_end(key)
                 return self._cache[key]
         data = serialize(
-            relink(self.sources[kind], self.links, url), fmt, prefixes=DESCRIPTION_PREFIXES
+            relink(self.sources[kind], self.links, url),
+            fmt,
+            prefixes=DESCRIPTION_PREFIXES,
+            stable=True,
         )
         with self._lock:
             self._cache[key] = data

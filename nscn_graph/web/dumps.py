@@ -21,11 +21,20 @@ from pathlib import Path
 from threading import Lock
 from typing import Any
 
-from flask import Blueprint, Flask, current_app, jsonify, render_template, request, send_file
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+)
 
 from nscn_graph import formats, paths
 from nscn_graph.errors import NotFound, NscnError
-from nscn_graph.publish import metadata
+from nscn_graph.publish import metadata, release
 from nscn_graph.publish.build import CHECKSUMS, MANIFEST, Built, ensure_built
 from nscn_graph.stores.memory import give_back_memory
 from nscn_graph.tempfolders import owned_folder
@@ -37,8 +46,11 @@ from .state import Published
 bp = Blueprint("dumps", __name__)
 
 GZIP = "application/gzip"
-#: Dumps can be cached for an hour, then revalidated with their ETag.
-MAX_AGE = 3600
+#: Files that may change (unreleased dumps, checksums, the manifest) are reused for five
+#: minutes, then revalidated with their ETag.
+MAX_AGE = 300
+#: A release's files never change (RFC 8246).
+IMMUTABLE = "public, max-age=31536000, immutable"
 #: The list of dumps: JSON for programs (and ``*/*``), a page for browsers.
 LISTING_FORMATS = (formats.JSON, formats.HTML)
 #: Where a server whose ``DIST`` is not writable builds instead (removed when it exits).
@@ -54,6 +66,8 @@ class File:
     sha256: str
     attachment: bool
     format: str | None = None
+    #: the data release it belongs to (``None``: not a release's file, it may change)
+    release: str | None = None
     #: (device, inode, size, modification time) when the file was verified
     identity: tuple[int, int, int, int] = (0, 0, 0, 0)
 
@@ -84,6 +98,15 @@ class Dist:
                 attachment=True,
                 sha256=entry["sha256"],
                 format=fmt.name,
+                release=_released(entry.get("release")),
+            )
+        for entry in manifest.get("files", ()):
+            dist.add(
+                entry["file"],
+                entry["media_type"],
+                attachment=True,
+                sha256=entry["sha256"],
+                release=_released(entry.get("release")),
             )
         dist.add(CHECKSUMS, "text/plain; charset=utf-8")
         dist.add(MANIFEST, "application/json")
@@ -97,6 +120,7 @@ class Dist:
         attachment: bool = False,
         sha256: str | None = None,
         format: str | None = None,
+        release: str | None = None,
     ) -> None:
         path = self.root / "dumps" / name
         digest = hashlib.sha256()
@@ -114,11 +138,39 @@ class Dist:
             sha256=digest.hexdigest(),
             attachment=attachment,
             format=format,
+            release=release,
             identity=(stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns),
         )
 
     def dumps(self) -> list[File]:
+        """The dumps of the data served (the current edition, released or not)."""
+        edition = self.manifest.get("release")
+        return [f for f in self.files.values() if f.format and self._edition(f) == edition]
+
+    def downloads(self) -> list[File]:
+        """Every file to download: the dumps of every release and their changes."""
         return [f for f in self.files.values() if f.attachment]
+
+    def _edition(self, file: File) -> str | None:
+        return file.release or release.UNRELEASED
+
+    @property
+    def current_release(self) -> str | None:
+        """The newest release (what ``latest`` names), if there is one."""
+        known = self.manifest.get("releases") or []
+        return known[-1]["version"] if known else None
+
+    def latest(self, name: str) -> File | None:
+        """The current release's file that ``nscn-graph-latest.SUFFIX`` stands for."""
+        prefix = f"nscn-graph-{release.LATEST}"
+        current = self.current_release
+        if current is None or not name.startswith(prefix):
+            return None
+        return self.files.get(f"nscn-graph-{current}" + name[len(prefix) :])
+
+
+def _released(edition: str | None) -> str | None:
+    return None if edition in (None, release.UNRELEASED) else edition
 
 
 class BuildMismatch(NscnError):
@@ -147,6 +199,7 @@ def prepare(app: Flask) -> Dist:
         "links": app.config["PUBLIC_URL"],
         "files": _data_files(app),
         "inputs": (paths.ontology_file(root), paths.shapes_file(root)),
+        "releases": releases_folder(app),
     }
     out = Path(app.config["DIST"]).absolute()
     try:
@@ -165,6 +218,12 @@ def prepare(app: Flask) -> Dist:
 
         shutil.rmtree(built.root, ignore_errors=True)
         return Dist.from_build(ensure_built(graph.store, built.root.parent.parent, **options))
+
+
+def releases_folder(app: Flask) -> Path:
+    """The data's releases (setting ``RELEASES``, else ``releases/`` in ``ROOT``)."""
+    configured = app.config.get("RELEASES")
+    return Path(configured) if configured else paths.releases_dir(Path(app.config["ROOT"]))
 
 
 def _data_files(app: Flask) -> list[Path]:
@@ -203,8 +262,14 @@ def dump(name: str):
     """One file of the build (GET and HEAD; conditional and range requests, RFC 9110). Only
     the verified file is served: one that changed or vanished since is a 404, never another
     body under this one's checksum."""
-    file = dist().files.get(name)
+    current = dist()
+    file = current.files.get(name)
     if file is None:
+        latest = current.latest(name)
+        if latest is not None:  # the current release's file of that form (RFC 9110 §15.4.3)
+            response = redirect(f"/dumps/{latest.name}", 302)
+            response.headers["Cache-Control"] = f"public, max-age={MAX_AGE}"
+            return response
         raise NotFound("there is no dump of this name; see /dumps/ for the list")
     try:
         stat = os.stat(file.path)
@@ -222,10 +287,12 @@ def dump(name: str):
         download_name=file.name,
         conditional=True,
         etag=file.sha256,
-        last_modified=dist().modified,
+        last_modified=current.modified,
         max_age=MAX_AGE,
     )
     response.headers["Content-Type"] = file.content_type
+    if file.release is not None:
+        response.headers["Cache-Control"] = IMMUTABLE
     return response
 
 
@@ -252,23 +319,36 @@ def index():
     """The list of dumps: JSON for programs, a page for browsers."""
     current = dist()
     root = server_url()
+    def entry(f: File) -> dict[str, Any]:
+        return {
+            "file": f.name,
+            "url": f"{root}dumps/{f.name}",
+            "format": f.format,
+            "content_type": f.content_type,
+            "bytes": f.size,
+            "sha256": f.sha256,
+        }
+
+    releases = []
+    for known in reversed(current.manifest.get("releases") or []):
+        files = [f for f in current.downloads() if f.release == known["version"]]
+        releases.append({**known, "files": [entry(f) for f in files]})
+    latest = current.current_release
     listing = {
         "version": current.manifest["version"],
+        "release": current.manifest.get("release"),
         "triples": current.manifest["triples"],
         "modified": current.manifest["modified"],
         "licence": metadata.LICENCE,
         "checksums": f"{root}dumps/{CHECKSUMS}",
-        "dumps": [
-            {
-                "file": f.name,
-                "url": f"{root}dumps/{f.name}",
-                "format": f.format,
-                "content_type": f.content_type,
-                "bytes": f.size,
-                "sha256": f.sha256,
-            }
-            for f in current.dumps()
-        ],
+        "dumps": [entry(f) for f in current.dumps()],
+        "latest": {
+            f.name.replace(f"-{latest}", f"-{release.LATEST}", 1): f"{root}dumps/{f.name}"
+            for f in current.downloads()
+            if latest is not None and f.release == latest and f.format
+        },
+        "releases": releases,
+        "feed": f"{root}releases.atom",
     }
     if negotiate(LISTING_FORMATS) is formats.HTML:
         return current_app.make_response(render_template("dumps.html", listing=listing))

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from threading import Lock
 
-from flask import Blueprint, Flask, Response, current_app, redirect, render_template, request
+from flask import Blueprint, Flask, Response, current_app, g, redirect, render_template, request
 from markupsafe import Markup
 
 from nscn_graph import formats, paths
@@ -77,7 +77,7 @@ class Linked:
         key = (document.iri, fmt.name)
         data = self._bytes.get(key)
         if data is None:
-            data = serialize(document.triples, fmt, prefixes=self.prefixes)
+            data = serialize(document.triples, fmt, prefixes=self.prefixes, stable=True)
             self._bytes.put(key, data)
         return data
 
@@ -162,6 +162,7 @@ def document(name: str) -> Response:
     found = documents.get(iri)
     if found is None:
         raise _unknown(iri)
+    g.nscn_document = found  # what the Signposting links name (nscn_graph.web.signposting)
     path = local_path(documents.doc_iri(key), documents.base)
     fmt = negotiate(formats.DOCUMENT_FORMATS, path=path, suffixes=True, extension=extension)
     if fmt is formats.HTML:
@@ -224,6 +225,7 @@ def _page(document: Document) -> str:
     return render_template(
         "thing.html",
         page=page,
+        document=document,
         alternates=alternates(),
         json_ld=state.json_ld_script(document),
         map_svg=_place_map(page),

@@ -49,7 +49,7 @@ class Published:
     def rdf(self, fmt: formats.Format) -> bytes:
         data = self._forms.get(fmt.name)
         if data is None:
-            data = serialize(self.triples, fmt, prefixes=self.prefixes)
+            data = serialize(self.triples, fmt, prefixes=self.prefixes, stable=True)
             self._forms[fmt.name] = data
         return data  # type: ignore[return-value]
 
