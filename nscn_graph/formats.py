@@ -39,6 +39,7 @@ class Format:
         textual = self.media_type.startswith("text/") or self.media_type.endswith(
             ("+xml", "+json", "/json", "/ld+json", "/n-triples")
         )
+        textual = textual or self.media_type in ("application/trig", "application/n-quads")
         return f"{self.media_type}; charset=utf-8" if textual else self.media_type
 
 
@@ -84,6 +85,30 @@ RDFXML = Format(
 
 #: RDF serialisations, in the server's order of preference.
 RDF_FORMATS: tuple[Format, ...] = (TURTLE, JSONLD, NTRIPLES, RDFXML)
+
+TRIG = Format(
+    "trig",
+    "application/trig",
+    "trig",
+    "TriG",
+    "trig",
+    ox.RdfFormat.TRIG,
+)
+NQUADS = Format(
+    "n-quads",
+    "application/n-quads",
+    "nq",
+    "N-Quads",
+    "nquads",
+    ox.RdfFormat.N_QUADS,
+    names=("nquads", "nq"),
+)
+
+#: RDF dataset serialisations: the named graphs (one per source record) beside the default
+#: graph; what the graph formats above carry is the merged graph.
+DATASET_FORMATS: tuple[Format, ...] = (TRIG, NQUADS)
+#: Every RDF form a file may be read from.
+READABLE_FORMATS: tuple[Format, ...] = (*RDF_FORMATS, *DATASET_FORMATS)
 
 SPARQL_JSON = Format(
     "json",
@@ -145,8 +170,9 @@ def by_extension(extension: str, table: tuple[Format, ...] = RDF_FORMATS) -> For
     return None
 
 
-def for_path(path: str, table: tuple[Format, ...] = RDF_FORMATS) -> Format | None:
-    """The RDF format of a file, from its suffix (``.ttl``, ``.nt``, ``.jsonld``, ``.rdf``...)."""
+def for_path(path: str, table: tuple[Format, ...] = READABLE_FORMATS) -> Format | None:
+    """The RDF format of a file, from its suffix (``.ttl``, ``.nt``, ``.jsonld``, ``.rdf``,
+    ``.trig``, ``.nq``...)."""
     name = path.lower()
     extra = {"owl": RDFXML, "xml": RDFXML, "json": JSONLD, "n3": TURTLE}
     suffix = name.rsplit(".", 1)[-1] if "." in name else ""
@@ -163,5 +189,8 @@ PROBLEM = Format("problem", "application/problem+json", "json", "Problem details
 #: The forms of a document about a thing (``/doc/…``), in the server's order of preference:
 #: Turtle wins ties and ``*/*``; a browser's ``text/html`` wins on its q-value.
 DOCUMENT_FORMATS: tuple[Format, ...] = (*RDF_FORMATS, HTML)
+#: The forms of a document about a thing (``/doc/…``): the same, and TriG and N-Quads, which
+#: carry the graphs (source records) of the thing's statements.
+THING_FORMATS: tuple[Format, ...] = (*RDF_FORMATS, *DATASET_FORMATS, HTML)
 #: The forms of an error: problem details for machines (and for ``*/*``), a page for browsers.
 ERROR_FORMATS: tuple[Format, ...] = (PROBLEM, HTML)
