@@ -139,7 +139,7 @@ def build(
     if store_dir is not None:
         from nscn_graph.stores.persistent import write_persistent
 
-        write_persistent(graph.triples(), store_dir, base=base, version=graph.data_version())
+        write_persistent(graph.dataset(), store_dir, base=base, version=graph.data_version())
     return report, dumps
 
 
