@@ -139,7 +139,9 @@ SPARQL_TSV = Format(
 RESULT_FORMATS: tuple[Format, ...] = (SPARQL_JSON, SPARQL_XML, SPARQL_CSV, SPARQL_TSV)
 
 
-def by_name(name: str, table: tuple[Format, ...] = RDF_FORMATS + RESULT_FORMATS) -> Format:
+def by_name(
+    name: str, table: tuple[Format, ...] = RDF_FORMATS + DATASET_FORMATS + RESULT_FORMATS
+) -> Format:
     """The format called ``name`` (or with that extension or media type)."""
     key = name.lower()
     for fmt in table:

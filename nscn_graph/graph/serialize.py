@@ -33,13 +33,28 @@ def published_context() -> dict[str, object]:
 
 
 def serialize(
-    triples: Iterable[ox.Triple],
+    triples: Iterable[ox.Triple | ox.Quad],
     fmt: formats.Format,
     *,
     prefixes: dict[str, str] | None = None,
 ) -> bytes:
-    """``triples`` in ``fmt``, as UTF-8 bytes."""
+    """``triples`` in ``fmt``, as UTF-8 bytes. A dataset format (TriG, N-Quads) writes quads
+    in their graphs, graph by graph in a fixed order, and triples in the default graph; a
+    graph format writes the triples of quads (the merged graph)."""
     prefixes = prefixes or PREFIXES
+    if fmt in formats.DATASET_FORMATS:
+        assert isinstance(fmt.oxigraph, ox.RdfFormat), fmt
+        quads = sorted(
+            (t if isinstance(t, ox.Quad) else ox.Quad(*t) for t in triples),
+            key=lambda q: (
+                not isinstance(q.graph_name, ox.DefaultGraph),
+                str(q.graph_name),
+                str(q),
+            ),
+        )
+        used = prefixes if fmt is formats.TRIG else None
+        return ox.serialize(quads, format=fmt.oxigraph, prefixes=used)
+    triples = [t.triple if isinstance(t, ox.Quad) else t for t in triples]
     if fmt is formats.JSONLD:
         graph = rdflib.Graph()
         for triple in triples:

@@ -9,6 +9,9 @@ holds::
     dumps/nscn-graph-VERSION.ttl       Turtle
     dumps/nscn-graph-VERSION.nt.gz     N-Triples, gzip-compressed
     dumps/nscn-graph-VERSION.jsonld    JSON-LD (compacted against the published context)
+    dumps/nscn-graph-VERSION.trig      TriG: each source record's named graph (and, in the
+                                       default graph, any statement in none)
+    dumps/nscn-graph-VERSION.nq.gz     the same as N-Quads, gzip-compressed
     dumps/SHA256SUMS                   checksums, as ``sha256sum -c`` reads them
     dumps/manifest.json                what was built, from what, when (read by the server)
     void.ttl                           VoID description (statistics computed from the data)
@@ -53,6 +56,8 @@ DUMPS: tuple[tuple[formats.Format, str, bool], ...] = (
     (formats.TURTLE, "ttl", False),
     (formats.NTRIPLES, "nt.gz", True),
     (formats.JSONLD, "jsonld", False),
+    (formats.TRIG, "trig", False),
+    (formats.NQUADS, "nq.gz", True),
 )
 MANIFEST = "manifest.json"
 CHECKSUMS = "SHA256SUMS"
@@ -67,6 +72,8 @@ class Graph(Protocol):
     def query(self, sparql: str): ...
 
     def triples(self) -> Iterable[ox.Triple]: ...
+
+    def quads(self) -> Iterable[ox.Quad]: ...
 
     def __len__(self) -> int: ...
 
@@ -317,12 +324,16 @@ def _build_into(
     stamp = modified.timestamp()
     iso = modified.strftime("%Y-%m-%dT%H:%M:%SZ")
     triples = list(graph.triples())
+    quads = list(graph.quads())
+    in_graphs = {q.triple for q in quads}
+    dataset = [*(t for t in triples if t not in in_graphs), *quads]  # nothing twice
+    del in_graphs
     staging = Path(tempfile.mkdtemp(prefix=".build-", dir=builds))
     try:
         (staging / "dumps").mkdir()
         dumps = []
         for fmt, suffix, gzipped in DUMPS:
-            data = serialize(triples, fmt)
+            data = serialize(dataset if fmt in formats.DATASET_FORMATS else triples, fmt)
             if fmt is formats.JSONLD:
                 data = stable_json_ld(data)
             if gzipped:
@@ -342,6 +353,7 @@ def _build_into(
         manifest: dict[str, Any] = {
             "version": __version__,
             "triples": len(triples),
+            "quads": len(quads),
             "base": base,
             "links": links,
             "modified": iso,
