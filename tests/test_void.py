@@ -186,7 +186,7 @@ def test_each_source_record_is_a_subset_with_its_size_and_source():
     graph = void.void_graph(stats, [], base=BASE, links="http://x/", modified="2026", version="1")
     record = rdflib.URIRef(BASE + "id/record/fixture-two")
     assert set(graph.objects(DATASET, VOID.subset)) == {BASE_RECORD_ONE, record}
-    assert int(graph.value(record, VOID.triples)) == 6
+    assert int(graph.value(record, VOID.triples)) == 7
     source = rdflib.URIRef("https://example.org/fixture/two")
     assert graph.value(record, rdflib.URIRef("http://www.w3.org/ns/prov#wasDerivedFrom")) == source
 
