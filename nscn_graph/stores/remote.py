@@ -25,6 +25,7 @@ as dumps and descriptions, would wait behind those that do), so calls to the sto
 
 from __future__ import annotations
 
+import http.client
 import os
 import threading
 import time
@@ -66,6 +67,15 @@ INSERT_BATCH = 10_000
 GSP_BATCH = 100_000
 
 HAS_PART = "http://purl.org/dc/terms/hasPart"
+
+#: Virtuoso echoes every dataset IRI of a request as a response header of its own
+#: (``X-SPARQL-named-graph: ...``), one per named graph, and Python's HTTP client refuses a
+#: response with more than 100 headers (``http.client._MAXHEADERS``): with a named graph per
+#: source record, a query that can see them would fail. The bound is raised to leave room for
+#: the records (a bound still: it protects against a server that never ends its headers).
+MAX_RESPONSE_HEADERS = 10_000
+if http.client._MAXHEADERS < MAX_RESPONSE_HEADERS:  # the only knob there is
+    http.client._MAXHEADERS = MAX_RESPONSE_HEADERS
 
 _EMPTY = ox.Store()  # parses queries (and tells their form) exactly as the embedded store does
 

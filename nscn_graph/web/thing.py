@@ -127,12 +127,8 @@ class Footnote:
     """A source record that values of the page were read on: the source's link, the record."""
 
     number: int
-    text: str
-    href: str | None  #: the source the record was derived from (its URL, or a source note)
-    record: str  #: the record's page
-    record_iri: str
-    lang: str | None = None
-    external: bool = True
+    record: Value  #: the record, by its label, linking its page
+    sources: list[Value] = field(default_factory=list)  #: what it was derived from
 
 
 @dataclass
@@ -277,13 +273,14 @@ def build_page(
         places=places,
         map_caption=caption,
         outline=outline,
-        footnotes=_footnotes(rows, base, langs),
+        footnotes=_footnotes(rows, base, langs, link),
     )
 
 
-def _footnotes(rows: list[Row], base: str, langs: Sequence[str]) -> list[Footnote]:
+def _footnotes(rows: list[Row], base: str, langs: Sequence[str], link) -> list[Footnote]:
     """Number the source records of the rows' values in the order the page shows them (one
-    footnote per record, however many values it gives), and list them."""
+    footnote per record, however many values it gives), and list them: the record by its
+    label, and the sources it was derived from (an address, or a source note by its label)."""
     numbers: dict[str, Footnote] = {}
     for row in rows:
         for value in row.values:
@@ -291,16 +288,12 @@ def _footnotes(rows: list[Row], base: str, langs: Sequence[str]) -> list[Footnot
                 note = numbers.get(record.iri)
                 if note is None:
                     label = pick(record.labels, langs)
-                    source = record.sources[0].value if record.sources else None
-                    text = label.value if label is not None else source or record.iri
+                    path = local_path(record.iri, base)
+                    shown = Value(label.value, path, lang=label.language) if label else None
                     note = numbers[record.iri] = Footnote(
                         number=len(numbers) + 1,
-                        text=text,
-                        href=local_path(source, base) if source else None,
-                        record=local_path(record.iri, base),
-                        record_iri=record.iri,
-                        lang=label.language if label is not None else None,
-                        external=bool(source) and not source.startswith(base),
+                        record=shown or Value(path, path),
+                        sources=[link(source) for source in record.sources],
                     )
                 if note.number not in value.notes:
                     value.notes.append(note.number)
