@@ -345,7 +345,7 @@ def cmd_load(args: argparse.Namespace) -> int:
     files = [Path(f) for f in config["DATA"]] if config["DATA"] else paths.data_files(root)
     loaded = load(files, base=config["BASE"])
     _validated(loaded, root)
-    done = load_into(config["STORE"], loaded.triples(), base=config["BASE"])
+    done = load_into(config["STORE"], loaded.dataset(), base=config["BASE"])
     print(done)
     from nscn_graph.search import ensure_index
     from nscn_graph.stores import open_store

@@ -39,6 +39,7 @@ class Format:
         textual = self.media_type.startswith("text/") or self.media_type.endswith(
             ("+xml", "+json", "/json", "/ld+json", "/n-triples")
         )
+        textual = textual or self.media_type in ("application/trig", "application/n-quads")
         return f"{self.media_type}; charset=utf-8" if textual else self.media_type
 
 
@@ -85,6 +86,30 @@ RDFXML = Format(
 #: RDF serialisations, in the server's order of preference.
 RDF_FORMATS: tuple[Format, ...] = (TURTLE, JSONLD, NTRIPLES, RDFXML)
 
+TRIG = Format(
+    "trig",
+    "application/trig",
+    "trig",
+    "TriG",
+    "trig",
+    ox.RdfFormat.TRIG,
+)
+NQUADS = Format(
+    "n-quads",
+    "application/n-quads",
+    "nq",
+    "N-Quads",
+    "nquads",
+    ox.RdfFormat.N_QUADS,
+    names=("nquads", "nq"),
+)
+
+#: RDF dataset serialisations: the named graphs (one per source record) beside the default
+#: graph; what the graph formats above carry is the merged graph.
+DATASET_FORMATS: tuple[Format, ...] = (TRIG, NQUADS)
+#: Every RDF form a file may be read from.
+READABLE_FORMATS: tuple[Format, ...] = (*RDF_FORMATS, *DATASET_FORMATS)
+
 SPARQL_JSON = Format(
     "json",
     "application/sparql-results+json",
@@ -114,7 +139,9 @@ SPARQL_TSV = Format(
 RESULT_FORMATS: tuple[Format, ...] = (SPARQL_JSON, SPARQL_XML, SPARQL_CSV, SPARQL_TSV)
 
 
-def by_name(name: str, table: tuple[Format, ...] = RDF_FORMATS + RESULT_FORMATS) -> Format:
+def by_name(
+    name: str, table: tuple[Format, ...] = RDF_FORMATS + DATASET_FORMATS + RESULT_FORMATS
+) -> Format:
     """The format called ``name`` (or with that extension or media type)."""
     key = name.lower()
     for fmt in table:
@@ -145,8 +172,9 @@ def by_extension(extension: str, table: tuple[Format, ...] = RDF_FORMATS) -> For
     return None
 
 
-def for_path(path: str, table: tuple[Format, ...] = RDF_FORMATS) -> Format | None:
-    """The RDF format of a file, from its suffix (``.ttl``, ``.nt``, ``.jsonld``, ``.rdf``...)."""
+def for_path(path: str, table: tuple[Format, ...] = READABLE_FORMATS) -> Format | None:
+    """The RDF format of a file, from its suffix (``.ttl``, ``.nt``, ``.jsonld``, ``.rdf``,
+    ``.trig``, ``.nq``...)."""
     name = path.lower()
     extra = {"owl": RDFXML, "xml": RDFXML, "json": JSONLD, "n3": TURTLE}
     suffix = name.rsplit(".", 1)[-1] if "." in name else ""
@@ -163,5 +191,8 @@ PROBLEM = Format("problem", "application/problem+json", "json", "Problem details
 #: The forms of a document about a thing (``/doc/…``), in the server's order of preference:
 #: Turtle wins ties and ``*/*``; a browser's ``text/html`` wins on its q-value.
 DOCUMENT_FORMATS: tuple[Format, ...] = (*RDF_FORMATS, HTML)
+#: The forms of a document about a thing (``/doc/…``): the same, and TriG and N-Quads, which
+#: carry the graphs (source records) of the thing's statements.
+THING_FORMATS: tuple[Format, ...] = (*RDF_FORMATS, *DATASET_FORMATS, HTML)
 #: The forms of an error: problem details for machines (and for ``*/*``), a page for browsers.
 ERROR_FORMATS: tuple[Format, ...] = (PROBLEM, HTML)

@@ -31,9 +31,14 @@ def _is_checkout(folder: Path) -> bool:
 ROOT = CHECKOUT if _is_checkout(CHECKOUT) else BUNDLE
 
 
+#: The data files' suffixes: Turtle, and TriG / N-Quads (statements in source records' graphs).
+DATA_SUFFIXES = (".ttl", ".trig", ".nq")
+
+
 def data_files(root: Path = ROOT) -> list[Path]:
     """The bundled data files, sorted, one per kind of thing."""
-    return sorted((root / "data").glob("*.ttl"))
+    folder = root / "data"
+    return sorted(p for p in folder.glob("*") if p.suffix in DATA_SUFFIXES and p.is_file())
 
 
 def ontology_file(root: Path = ROOT) -> Path:
@@ -64,7 +69,7 @@ def require_complete(
     front-end assets. A server without them would answer blank pages or fail later."""
     problems = [str(p) for p in (ontology_file(root), shapes_file(root)) if not p.is_file()]
     if not data and not data_files(root):
-        problems.append(f"{root / 'data'}/*.ttl")
+        problems.append(f"{root / 'data'}/*.trig (or *.ttl)")
     if problems:
         raise IncompleteInstallation(
             "missing: " + ", ".join(problems) + ". Point NSCN_ROOT (setting ROOT) at a folder "

@@ -19,6 +19,7 @@ from rdflib.namespace import DCTERMS, RDF, SH, XSD
 from nscn_graph import paths
 from nscn_graph.namespaces import DCAT, SPDX
 from nscn_graph.publish import release
+from nscn_graph.publish.build import DUMPS
 
 releases, built = releasefixtures.releases, releasefixtures.built
 release_app, release_client = releasefixtures.release_app, releasefixtures.release_client
@@ -77,7 +78,7 @@ def test_catalog_and_void_conform_to_dcat_ap(client, dcat_ap_shapes):
     for cls, n in (
         (DCAT.Catalog, 1),
         (DCAT.Dataset, 1 + len(known)),
-        (DCAT.Distribution, 3 + 3 * len(known) + changes),
+        (DCAT.Distribution, len(DUMPS) * (1 + len(known)) + changes),
         (DCAT.DataService, 1),
     ):
         assert len(set(graph.subjects(RDF.type, cls))) == n, cls
@@ -111,7 +112,7 @@ def test_the_shapes_catch_a_broken_catalogue(client, dcat_ap_shapes, break_it):
 def test_distributions_describe_the_served_dumps(client):
     graph = _get(client, "/catalog")
     distributions = set(graph.objects(DATASET, DCAT.distribution))
-    assert len(distributions) == 3
+    assert len(distributions) == len(DUMPS)
     file_types = set()
     for node in distributions:
         url = str(graph.value(node, DCAT.downloadURL))
@@ -126,7 +127,8 @@ def test_distributions_describe_the_served_dumps(client):
         media = str(graph.value(node, DCAT.mediaType))
         assert media.startswith("http://www.iana.org/assignments/media-types/")
         if url.endswith(".gz"):
-            assert media.endswith("/application/n-triples")
+            inner = "n-quads" if url.endswith(".nq.gz") else "n-triples"
+            assert media.endswith(f"/application/{inner}")
             assert str(graph.value(node, DCAT.compressFormat)).endswith("/application/gzip")
             assert response.headers["Content-Type"] == "application/gzip"
         else:
@@ -139,6 +141,8 @@ def test_distributions_describe_the_served_dumps(client):
         EU + "file-type/RDF_TURTLE",
         EU + "file-type/RDF_N_TRIPLES",
         EU + "file-type/JSON_LD",
+        EU + "file-type/RDF_TRIG",
+        EU + "file-type/RDF_N_QUADS",
     }
 
 

@@ -7,6 +7,7 @@ import gzip
 import hashlib
 import shutil
 
+import pyoxigraph as ox
 import pytest
 import rdflib
 import requests
@@ -18,6 +19,8 @@ TYPES = {
     "ttl": ("text/turtle; charset=utf-8", "turtle"),
     "nt.gz": ("application/gzip", "nt"),
     "jsonld": ("application/ld+json; charset=utf-8", "json-ld"),
+    "trig": ("application/trig; charset=utf-8", "trig"),
+    "nq.gz": ("application/gzip", "nquads"),
 }
 
 
@@ -46,8 +49,12 @@ def test_dump_headers(client, dist, suffix):
     assert response.headers["Last-Modified"].endswith("GMT")
     assert response.headers["Content-Disposition"] == f"attachment; filename={name}"
     assert "Content-Encoding" not in response.headers
-    if suffix == "nt.gz":
+    if suffix.endswith(".gz"):
         body = gzip.decompress(body)
+    if suffix in ("trig", "nq.gz"):  # a dataset: its union is the merged graph
+        fmt = ox.RdfFormat.TRIG if suffix == "trig" else ox.RdfFormat.N_QUADS
+        assert len({q.triple for q in ox.parse(body, format=fmt)}) > 1000
+        return
     assert len(rdflib.Graph().parse(data=body, format=TYPES[suffix][1])) > 1000
 
 

@@ -16,6 +16,11 @@ from nscn_graph.web import create_app
 from nscn_graph.web.negotiation import choose, error_format, requested
 
 DOC = formats.DOCUMENT_FORMATS
+
+
+def _offered(path: str) -> tuple[formats.Format, ...]:
+    """What a route offers: a thing's document adds TriG and N-Quads (its records' graphs)."""
+    return formats.THING_FORMATS if path.startswith("/doc/") else DOC
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;q=0.8"
 
 
@@ -172,9 +177,9 @@ def test_every_rdf_route_negotiates_alike(client, route, header, expected):
     assert response.mimetype == fmt.media_type
     assert "Accept" in response.vary
     links = _alternates(response)
-    assert set(links) == {f.media_type for f in DOC if f is not fmt}
+    assert set(links) == {f.media_type for f in _offered(path) if f is not fmt}
     bare = path.split("?")[0]
-    for other in DOC:
+    for other in _offered(path):
         if other is fmt:
             continue
         if linked == "suffix":
@@ -193,7 +198,7 @@ def test_every_rdf_route_refuses_alike(client, route, header):
     path, _ = RDF_ROUTES[route]
     response = _get(client, path, header)
     body = _problem(response, 406)
-    offered = [f.media_type for f in DOC]
+    offered = [f.media_type for f in _offered(path)]
     assert body["offered"] == offered
     assert body["detail"].startswith("None of the media types in Accept is offered here.")
     for media_type in offered:
@@ -294,7 +299,7 @@ def test_suffix_overrides_accept(client, path, fmt):
     assert response.mimetype == fmt.media_type
     assert "Accept" not in response.vary
     assert "Content-Location" not in response.headers
-    assert set(_alternates(response)) == {f.media_type for f in DOC if f is not fmt}
+    assert set(_alternates(response)) == {f.media_type for f in _offered(path) if f is not fmt}
 
 
 def test_html_pages_link_their_other_forms(client):

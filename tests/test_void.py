@@ -9,6 +9,7 @@ import requests
 from rdflib.namespace import DCTERMS, FOAF, RDF, XSD
 
 from nscn_graph.namespaces import NSCN, VOID
+from nscn_graph.publish.build import DUMPS
 from nscn_graph.publish.void import vocabularies
 
 DATASET = rdflib.URIRef("https://w3id.org/nscn/dataset")
@@ -97,7 +98,7 @@ def test_links_follow_the_request_url(client, dist):
         "http://data.example:8000/sparql"
     )
     dumps = {str(d) for d in graph.objects(DATASET, VOID.dataDump)}
-    assert len(dumps) == 3
+    assert len(dumps) == len(DUMPS)
     for url in dumps:
         assert url.startswith("http://data.example:8000/dumps/nscn-graph-")
         path = url.removeprefix("http://data.example:8000")
@@ -170,3 +171,25 @@ def test_void_triples_equal_the_count_on_the_sparql_endpoint(client):
     assert response.status_code == 200
     count = int(response.get_json()["results"]["bindings"][0]["n"]["value"])
     assert count == _int(_void(client), DATASET, VOID.triples)
+
+
+def test_each_source_record_is_a_subset_with_its_size_and_source():
+    """The named graphs of a dataset written as records (tests/fixtures/provenance, made up)."""
+    from pathlib import Path
+
+    from nscn_graph.graph.load import load
+    from nscn_graph.publish import void
+    from nscn_graph.stores.memory import EmbeddedStore
+
+    fixture = Path(__file__).parent / "fixtures" / "provenance" / "sourced.trig"
+    stats = void.statistics(EmbeddedStore(load([fixture]).store), example_classes=[])
+    graph = void.void_graph(stats, [], base=BASE, links="http://x/", modified="2026", version="1")
+    record = rdflib.URIRef(BASE + "id/record/fixture-two")
+    assert set(graph.objects(DATASET, VOID.subset)) == {BASE_RECORD_ONE, record}
+    assert int(graph.value(record, VOID.triples)) == 7
+    source = rdflib.URIRef("https://example.org/fixture/two")
+    assert graph.value(record, rdflib.URIRef("http://www.w3.org/ns/prov#wasDerivedFrom")) == source
+
+
+BASE = "https://w3id.org/nscn/"
+BASE_RECORD_ONE = rdflib.URIRef(BASE + "id/record/fixture-one")

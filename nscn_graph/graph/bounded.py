@@ -133,9 +133,7 @@ def validate_triples(
 ) -> Outcome:
     """Validate already parsed ``triples`` alone (as :func:`validate_document`)."""
     data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
-    return validate_document(
-        data, fmt=formats.NTRIPLES, shapes=shapes, name=name, timeout=timeout
-    )
+    return validate_document(data, fmt=formats.NTRIPLES, shapes=shapes, name=name, timeout=timeout)
 
 
 def _run(job: dict, data: bytes) -> dict:
@@ -164,7 +162,7 @@ def _run(job: dict, data: bytes) -> dict:
     for triple in triples:
         subjects.setdefault(key_of(triple.subject), set()).add(name)
     loaded = LoadedGraph([Path(name)], store, subjects)
-    document_triples = len(store)
+    document_triples = len(loaded)
     # an uploaded file named as a published one (an edited cities.ttl) stands in for it
     context = [
         (shown, Path(path)) for shown, path in job["context"] if Path(shown).name != Path(name).name
@@ -178,7 +176,7 @@ def _run(job: dict, data: bytes) -> dict:
     summary["document"] = {"name": name, "triples": document_triples}
     summary["context"] = {
         "files": [shown for shown, _ in context],
-        "triples": len(store) - document_triples,
+        "triples": len(loaded) - document_triples,
     }
     return {
         "conforms": report.conforms,

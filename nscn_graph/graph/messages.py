@@ -96,6 +96,7 @@ class Lines:
 
     def __init__(self, texts: dict[str, str]) -> None:
         self._lines = {name: text.splitlines() for name, text in texts.items()}
+        self._depths = {name: _block_depths(text) for name, text in texts.items()}
         self._prefixes: dict[str, list[tuple[str, str, int]]] = {}
         for name, lines in self._lines.items():
             declared = []
@@ -125,15 +126,19 @@ class Lines:
         spellings.append(f'"{iri}"')  # JSON-LD "@id", RDF/XML rdf:about
         return spellings
 
-    def subject(self, name: str, term) -> int | None:
+    def subject(self, name: str, term, *, outside_graphs: bool = False) -> int | None:
         """The first line of file ``name`` that starts with ``term`` (an IRI), else the first
-        that names it; ``None`` if it is not found (a blank node, a file not read)."""
+        that names it; ``None`` if it is not found (a blank node, a file not read). With
+        ``outside_graphs``, only lines outside every graph block of a TriG file count."""
         lines = self._lines.get(name)
         if lines is None or not isinstance(term, rdflib.URIRef):
             return None
         spellings = self._spellings(name, str(term))
+        depths = self._depths.get(name, [])
         anywhere = None
         for number, line in enumerate(lines, start=1):
+            if outside_graphs and number <= len(depths) and depths[number - 1] > 0:
+                continue
             text = line.lstrip()
             for spelling in spellings:
                 after = text[len(spelling) : len(spelling) + 1]
@@ -143,6 +148,25 @@ class Lines:
                     anywhere = number
         return anywhere
 
+    def graph(self, name: str, iri: str) -> int | None:
+        """The line of file ``name`` (TriG) where the block of the graph ``iri`` opens
+        (``record:x {`` or ``GRAPH record:x {``), ``None`` if it is not found."""
+        lines = self._lines.get(name)
+        if lines is None:
+            return None
+        depths = self._depths.get(name, [])
+        spellings = self._spellings(name, iri)
+        for number, line in enumerate(lines, start=1):
+            if number <= len(depths) and depths[number - 1] > 0:
+                continue
+            text = line.strip()
+            if text[:5].upper() == "GRAPH":
+                text = text[5:].lstrip()
+            for spelling in spellings:
+                if text.startswith(spelling) and text[len(spelling) :].lstrip().startswith("{"):
+                    return number
+        return None
+
     def prefix(self, namespace: str) -> tuple[str, str, int] | None:
         """``(file, prefix, line)`` where a prefix for ``namespace`` is declared."""
         for name, declared in self._prefixes.items():
@@ -150,6 +174,32 @@ class Lines:
                 if iri == namespace:
                     return name, prefix, number
         return None
+
+
+#: What can hide a brace: long and short strings, IRIs, comments; then braces and line ends.
+_TOKENS = re.compile(
+    r'"""(?:[^"\\]|\\.|"(?!""))*"""'
+    r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
+    r'|"(?:[^"\\\n]|\\.)*"'
+    r"|'(?:[^'\\\n]|\\.)*'"
+    r"|<[^<>\s]*>|#[^\n]*|[{}]|\n"
+)
+
+
+def _block_depths(text: str) -> list[int]:
+    """For each line of a TriG (or Turtle) text, how many graph blocks ``{ ... }`` are open
+    where it starts; strings, IRIs and comments are skipped."""
+    depths, depth = [0], 0
+    for match in _TOKENS.finditer(text):
+        token = match.group()
+        if token == "{":
+            depth += 1
+        elif token == "}":
+            depth = max(0, depth - 1)
+        else:
+            for _ in range(token.count("\n")):
+                depths.append(depth)
+    return depths
 
 
 def _names(line: str, spelling: str) -> bool:

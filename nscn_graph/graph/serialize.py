@@ -68,16 +68,31 @@ def stable_json_ld(data: bytes) -> bytes:
 
 
 def serialize(
-    triples: Iterable[ox.Triple],
+    triples: Iterable[ox.Triple | ox.Quad],
     fmt: formats.Format,
     *,
     prefixes: dict[str, str] | None = None,
     stable: bool = False,
 ) -> bytes:
-    """``triples`` in ``fmt``, as UTF-8 bytes; ``stable``: the same bytes for the same graph in
-    any process (:func:`canonical` order; JSON-LD arrays sorted, :func:`stable_json_ld`), for
-    answers whose ``ETag`` caches share."""
+    """``triples`` in ``fmt``, as UTF-8 bytes. A dataset format (TriG, N-Quads) writes quads
+    in their graphs, graph by graph in a fixed order, and triples in the default graph; a
+    graph format writes the triples of quads (the merged graph). ``stable``: the same bytes for
+    the same graph in any process (:func:`canonical` order; JSON-LD arrays sorted,
+    :func:`stable_json_ld`), for answers whose ``ETag`` caches share."""
     prefixes = prefixes or PREFIXES
+    if fmt in formats.DATASET_FORMATS:
+        assert isinstance(fmt.oxigraph, ox.RdfFormat), fmt
+        quads = sorted(
+            (t if isinstance(t, ox.Quad) else ox.Quad(*t) for t in triples),
+            key=lambda q: (
+                not isinstance(q.graph_name, ox.DefaultGraph),
+                str(q.graph_name),
+                str(q),
+            ),
+        )
+        used = prefixes if fmt is formats.TRIG else None
+        return ox.serialize(quads, format=fmt.oxigraph, prefixes=used)
+    triples = [t.triple if isinstance(t, ox.Quad) else t for t in triples]
     if stable:
         data = serialize(canonical(triples), fmt, prefixes=prefixes)
         return stable_json_ld(data) if fmt is formats.JSONLD else data

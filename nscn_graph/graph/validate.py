@@ -21,9 +21,10 @@ from rdflib.namespace import RDF, SH
 from rdflib.paths import Path as RdflibPath
 
 from nscn_graph import paths as project_paths
-from nscn_graph.graph.load import LoadedGraph
+from nscn_graph.graph.load import DEFAULT, LoadedGraph, to_rdflib
 from nscn_graph.graph.messages import Lines, found, kind_of, namespace_of
-from nscn_graph.namespaces import PREFIXES
+from nscn_graph.graph.provenance import MESSAGE, has_records, unsourced
+from nscn_graph.namespaces import DEFAULT_BASE, PREFIXES
 
 _NAMES = rdflib.namespace.NamespaceManager(rdflib.Graph(), bind_namespaces="none")
 for _prefix, _iri in PREFIXES.items():
@@ -196,10 +197,15 @@ def validate_loaded(
     *,
     shapes: Path | None = None,
     texts: Mapping[str, str] | None = None,
+    provenance: bool | None = None,
+    base: str = DEFAULT_BASE,
 ) -> Report:
-    """Validate ``loaded``. Lines are found in the files' texts: ``texts`` (name -> text) if
-    given, for documents that are not files such as a posted one (then no file is read), else
-    the files that can be read."""
+    """Validate ``loaded``: the shapes over the merged graph, then the provenance of each
+    statement (:mod:`nscn_graph.graph.provenance`) where ``provenance`` says so, or, when it is
+    ``None``, where the data holds source records (data written as named graphs; a Turtle
+    example checked alone has none). Lines are found in the files' texts: ``texts`` (name ->
+    text) if given, for documents that are not files such as a posted one (then no file is
+    read), else the files that can be read."""
     data = loaded.to_rdflib()
     rules = shapes_graph(shapes)
     conforms, report_graph, _ = pyshacl.validate(
@@ -211,11 +217,17 @@ def validate_loaded(
         abort_on_first=False,
     )
     nodes = list(report_graph.subjects(RDF.type, SH.ValidationResult))
+    if provenance is None:
+        provenance = has_records(loaded.store)
+    unsourced_statements = unsourced(loaded.store, base=base) if provenance else []
     if texts is not None:
         lines = Lines(dict(texts))
     else:
-        lines = Lines.of_files(sorted({str(f) for f in loaded.files}) if nodes else [])
+        wanted = nodes or unsourced_statements
+        lines = Lines.of_files(sorted({str(f) for f in loaded.files}) if wanted else [])
     results = [_result(report_graph, node, loaded, data, rules, lines) for node in nodes]
+    results += [_unsourced(q, graph, loaded, lines) for q, graph in unsourced_statements]
+    conforms = conforms and not unsourced_statements
     order = {"Violation": 0, "Warning": 1, "Info": 2}
     results.sort(
         key=lambda r: (order.get(r.severity, 3), r.files, r.line or 0, r.focus, r.path or "")
@@ -291,6 +303,37 @@ def _result(
         value_kind=kind_of(value),
         found=found(component, value, lambda p: shapes.value(shape, p), data, _show),
         value_iri=str(value) if isinstance(value, rdflib.URIRef) else None,
+    )
+
+
+def _unsourced(quad, graph: str | None, loaded: LoadedGraph, lines: Lines) -> Result:
+    """A statement in no source record, located: the block of the graph that holds it, or
+    its subject outside every graph block."""
+    subject, predicate, value = (to_rdflib(t) for t in quad.triple)
+    files = loaded.files_of(str(subject), graph if graph is not None else DEFAULT)
+    line = None
+    if files:
+        if graph is not None:
+            line = lines.graph(files[0], graph)
+        else:
+            line = lines.subject(files[0], subject, outside_graphs=True)
+    if graph is not None:
+        where = f"in the graph {_show(rdflib.URIRef(graph))}, which is no source record"
+    else:
+        where = "in no named graph"
+    return Result(
+        files=tuple(files),
+        focus=_show(subject),
+        path=_show(predicate),
+        message=MESSAGE,
+        severity="Violation",
+        shape=None,
+        value=_show(value),
+        component="provenance",
+        line=line,
+        value_kind=kind_of(value),
+        found=f"the statement with the value {_show(value)} is {where}",
+        value_iri=None,
     )
 
 

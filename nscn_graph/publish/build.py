@@ -9,6 +9,9 @@ holds::
     dumps/nscn-graph-VERSION.ttl       Turtle
     dumps/nscn-graph-VERSION.nt.gz     N-Triples, gzip-compressed
     dumps/nscn-graph-VERSION.jsonld    JSON-LD (compacted against the published context)
+    dumps/nscn-graph-VERSION.trig      TriG: each source record's named graph (and, in the
+                                       default graph, any statement in none)
+    dumps/nscn-graph-VERSION.nq.gz     the same as N-Quads, gzip-compressed
     dumps/SHA256SUMS                   checksums, as ``sha256sum -c`` reads them
     dumps/manifest.json                what was built, from what, when (read by the server)
     void.ttl                           VoID description (statistics computed from the data)
@@ -53,6 +56,8 @@ DUMPS: tuple[tuple[formats.Format, str, bool], ...] = (
     (formats.TURTLE, "ttl", False),
     (formats.NTRIPLES, "nt.gz", True),
     (formats.JSONLD, "jsonld", False),
+    (formats.TRIG, "trig", False),
+    (formats.NQUADS, "nq.gz", True),
 )
 MANIFEST = "manifest.json"
 CHECKSUMS = "SHA256SUMS"
@@ -67,6 +72,8 @@ class Graph(Protocol):
     def query(self, sparql: str): ...
 
     def triples(self) -> Iterable[ox.Triple]: ...
+
+    def quads(self) -> Iterable[ox.Quad]: ...
 
     def __len__(self) -> int: ...
 
@@ -149,7 +156,7 @@ def build(
     if store_dir is not None:
         from nscn_graph.stores.persistent import write_persistent
 
-        write_persistent(graph.triples(), store_dir, base=base, version=graph.data_version())
+        write_persistent(graph.dataset(), store_dir, base=base, version=graph.data_version())
     return report, dumps
 
 
@@ -354,11 +361,13 @@ def _build_into(
     modified = release_date(edition, known) or source_date(files)
     stamp = modified.timestamp()
     iso = modified.strftime("%Y-%m-%dT%H:%M:%SZ")
+    quads = list(graph.quads())  # the statements of the source records, in their graphs
+    dataset = release.dataset_of(triples, quads)
     staging = Path(tempfile.mkdtemp(prefix=".build-", dir=builds))
     try:
         (staging / "dumps").mkdir()
         current = next((r for r in known if r.version == edition), None)
-        dumps = _write_edition(staging / "dumps", triples, edition, current)
+        dumps = _write_edition(staging / "dumps", triples, dataset, edition, current)
         published = _write_releases(staging / "dumps", known, edition, base=base)
         everything = [*dumps, *published.dumps]
         sums = "".join(f"{e['sha256']}  {e['file']}\n" for e in [*everything, *published.files])
@@ -389,6 +398,7 @@ def _build_into(
                 for r in known
             ],
             "triples": len(triples),
+            "quads": len(quads),
             "base": base,
             "links": links,
             "modified": iso,
@@ -440,9 +450,15 @@ def release_date(edition: str, known: Sequence[release.Release]) -> datetime | N
     return None
 
 
-def dump_bytes(triples: Sequence[ox.Triple], fmt: formats.Format, gzipped: bool) -> bytes:
-    """One dump's bytes: the same triples (sorted) always give the same bytes."""
-    data = serialize(triples, fmt)
+def dump_bytes(
+    triples: Sequence[ox.Triple],
+    dataset: Sequence[ox.Triple | ox.Quad],
+    fmt: formats.Format,
+    gzipped: bool,
+) -> bytes:
+    """One dump's bytes: the merged graph ``triples`` in a graph format, the ``dataset`` (the
+    records' graphs) in a dataset format; the same statements always give the same bytes."""
+    data = serialize(dataset if fmt in formats.DATASET_FORMATS else triples, fmt)
     if fmt is formats.JSONLD:
         data = stable_json_ld(data)
     if gzipped:
@@ -454,8 +470,11 @@ def release_checksums(item: release.Release, *, base: str = DEFAULT_BASE) -> dic
     """The SHA-256 of each dump of ``item`` as the build makes it (``nscn-graph release``
     records them; every later build checks against them)."""
     triples = release.release_triples(item, base=base)
+    dataset = release.release_dataset(item, base=base)
     return {
-        dump_name(suffix, item.version): hashlib.sha256(dump_bytes(triples, fmt, gz)).hexdigest()
+        dump_name(suffix, item.version): hashlib.sha256(
+            dump_bytes(triples, dataset, fmt, gz)
+        ).hexdigest()
         for fmt, suffix, gz in DUMPS
     }
 
@@ -463,6 +482,7 @@ def release_checksums(item: release.Release, *, base: str = DEFAULT_BASE) -> dic
 def _write_edition(
     folder: Path,
     triples: Sequence[ox.Triple],
+    dataset: Sequence[ox.Triple | ox.Quad],
     edition: str,
     recorded: release.Release | None,
 ) -> list[dict[str, Any]]:
@@ -472,7 +492,7 @@ def _write_edition(
     entries = []
     for fmt, suffix, gzipped in DUMPS:
         name = dump_name(suffix, edition)
-        data = dump_bytes(triples, fmt, gzipped)
+        data = dump_bytes(triples, dataset, fmt, gzipped)
         sha = hashlib.sha256(data).hexdigest()
         wanted = recorded.dumps.get(name) if recorded is not None else None
         if wanted is not None and wanted != sha:
@@ -544,7 +564,8 @@ def _write_releases(
     for item in known:
         if item.version != edition:
             triples = release.release_triples(item, base=base)
-            published.dumps += _write_edition(folder, triples, item.version, item)
+            dataset = release.release_dataset(item, base=base)
+            published.dumps += _write_edition(folder, triples, dataset, item.version, item)
         changes = item.changes
         if changes is not None:
             data = changes.read_bytes()

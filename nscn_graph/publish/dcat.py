@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import rdflib
 from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, SKOS, XSD
 
+from nscn_graph import formats
 from nscn_graph.namespaces import DCAT, DEFAULT_BASE, SPDX, VCARD
 from nscn_graph.publish import metadata
 from nscn_graph.publish.metadata import Queryable
@@ -207,7 +208,13 @@ def catalog_graph(
                 node,
                 DCTERMS.description,
                 rdflib.Literal(
-                    f"The whole graph, release {version}, as one {dump.label} file.", lang=en
+                    f"The whole graph, release {version}, as one {dump.label} file"
+                    + (
+                        ", with a named graph per source record (prov:wasDerivedFrom its source)."
+                        if dump.format in formats.DATASET_FORMATS
+                        else "."
+                    ),
+                    lang=en,
                 ),
             )
         )

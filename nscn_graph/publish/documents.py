@@ -8,6 +8,11 @@ triples are, after the Linked Data practice of a *symmetric* concise description
 - the triples that link *to* it, with the labels and ``rdf:type`` of the things they come from
   (so a city's document lists its living labs and cases, and says which is which).
 
+Each of the thing's own and inbound triples comes with the named graphs it is in (the source
+records, :attr:`Document.graphs`) and what each record says of itself (:attr:`Document.records`:
+its label and the source it was derived from), read in the same queries; the TriG and N-Quads
+forms carry them (:attr:`Document.quads`), the page shows the source of each value.
+
 The server reads each document from its store when asked, by a fixed handful of queries
 (:class:`StoreDocuments`); :func:`index` prepares every document of a graph in one pass (the
 reference the tests compare the store's documents with). Aliases (``nscn:aliasOf``, e.g.
@@ -30,6 +35,24 @@ RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 SKOS_PREF_LABEL = "http://www.w3.org/2004/02/skos/core#prefLabel"
 LABELS = (SKOS_PREF_LABEL, RDFS_LABEL)
+PROV_DERIVED = "http://www.w3.org/ns/prov#wasDerivedFrom"
+
+#: What a triple's row adds to say where the triple was read: its graph ``?g`` (a source
+#: record), the source ``?src`` the record was derived from and the record's label ``?gl``
+#: (the record describes itself in the merged graph). Optional: a triple in no graph is kept.
+GRAPH_OF = (
+    "OPTIONAL { GRAPH ?g { ?s ?p ?o } "
+    f"OPTIONAL {{ ?g <{PROV_DERIVED}> ?src }} OPTIONAL {{ ?g <{RDFS_LABEL}> ?gl }} }}"
+)
+
+
+@dataclass
+class Record:
+    """A source record as a document names it: the graph's IRI, its labels, its sources."""
+
+    iri: str
+    labels: list[ox.Literal] = field(default_factory=list)
+    sources: list[ox.NamedNode] = field(default_factory=list)
 
 #: ``{type}/{slug}``: lower-case ASCII letters, digits and hyphens (DESIGN.md, identifiers).
 KEY = re.compile(r"[a-z0-9][a-z0-9-]*/[a-z0-9][a-z0-9-]*")
@@ -48,6 +71,37 @@ class Document:
     own: list[ox.Triple] = field(default_factory=list)  #: subject is the thing or its hash IRIs
     inbound: list[ox.Triple] = field(default_factory=list)  #: object is the thing
     context: list[ox.Triple] = field(default_factory=list)  #: labels and types of neighbours
+    #: own and inbound triple -> the IRIs of the named graphs (source records) it is in
+    graphs: dict[ox.Triple, list[str]] = field(default_factory=dict)
+    #: graph IRI -> what that source record says of itself
+    records: dict[str, Record] = field(default_factory=dict)
+
+    def sources_of(self, triple: ox.Triple) -> list[Record]:
+        """The source records ``triple`` was read on (none for a triple in no graph)."""
+        return [self.records[g] for g in self.graphs.get(triple, ()) if g in self.records]
+
+    @property
+    def quads(self) -> list[ox.Quad]:
+        """The document as a dataset: each own and inbound triple in its graphs (in the
+        default graph if it is in none), each record's label and source inside its graph (as
+        the record says them of itself), the neighbours' labels and types in the default
+        graph."""
+        seen: dict[ox.Quad, None] = {}
+        for triple in (*self.own, *self.inbound):
+            graphs = self.graphs.get(triple)
+            if not graphs:
+                seen.setdefault(ox.Quad(*triple), None)
+            for graph in graphs or ():
+                seen.setdefault(ox.Quad(*triple, ox.NamedNode(graph)), None)
+        for iri, record in sorted(self.records.items()):
+            graph = ox.NamedNode(iri)
+            for label in record.labels:
+                seen.setdefault(ox.Quad(graph, ox.NamedNode(RDFS_LABEL), label, graph), None)
+            for source in record.sources:
+                seen.setdefault(ox.Quad(graph, ox.NamedNode(PROV_DERIVED), source, graph), None)
+        for triple in self.context:
+            seen.setdefault(ox.Quad(*triple), None)
+        return list(seen)
 
     @property
     def triples(self) -> list[ox.Triple]:
@@ -217,17 +271,56 @@ class StoreDocuments(Documents):
         key = self.key_of(iri)
         if key is None or iri in self.aliases:
             return None
-        own = self._triples(f"SELECT ?s ?p ?o WHERE {{ BIND(<{iri}> AS ?s) ?s ?p ?o }}")
+        graphs: dict[ox.Triple, list[str]] = {}
+        records: dict[str, Record] = {}
+        own = self._sourced(
+            f"SELECT ?s ?p ?o ?g ?src ?gl WHERE {{ BIND(<{iri}> AS ?s) ?s ?p ?o {GRAPH_OF} }}",
+            graphs,
+            records,
+        )
         if not own:
             return None
-        own += self._triples(
-            f"SELECT ?s ?p ?o WHERE {{ <{iri}> ?x ?s . ?s ?p ?o "
-            f'FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{iri}#")) }}'
+        own += self._sourced(
+            f"SELECT ?s ?p ?o ?g ?src ?gl WHERE {{ <{iri}> ?x ?s . ?s ?p ?o "
+            f'FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{iri}#")) {GRAPH_OF} }}',
+            graphs,
+            records,
         )
-        return _StoreDocument(iri, key, own=_unique(own), source=self)
+        document = _StoreDocument(iri, key, own=_unique(own), source=self)
+        document.graphs, document.records = graphs, records
+        return document
 
-    def _inbound(self, iri: str) -> list[ox.Triple]:
-        return self._triples(f"SELECT ?s ?p ?o WHERE {{ BIND(<{iri}> AS ?o) ?s ?p ?o }}")
+    def _inbound(self, document: Document) -> list[ox.Triple]:
+        return self._sourced(
+            f"SELECT ?s ?p ?o ?g ?src ?gl WHERE {{ BIND(<{document.iri}> AS ?o) ?s ?p ?o "
+            f"{GRAPH_OF} }}",
+            document.graphs,
+            document.records,
+        )
+
+    def _sourced(
+        self, sparql: str, graphs: dict[ox.Triple, list[str]], records: dict[str, Record]
+    ) -> list[ox.Triple]:
+        """The triples of a query's rows, once each, noting each one's graphs (``?g``) and
+        what those records say of themselves (``?src``, ``?gl``) in ``graphs`` and
+        ``records``."""
+        triples: dict[ox.Triple, None] = {}
+        for row in self.store.query(sparql):
+            triple = ox.Triple(row["s"], row["p"], row["o"])
+            triples.setdefault(triple, None)
+            graph = row["g"]
+            if not isinstance(graph, ox.NamedNode):
+                continue
+            found = graphs.setdefault(triple, [])
+            if graph.value not in found:
+                found.append(graph.value)
+            record = records.setdefault(graph.value, Record(graph.value))
+            source, label = row["src"], row["gl"]
+            if isinstance(source, ox.NamedNode) and source not in record.sources:
+                record.sources.append(source)
+            if isinstance(label, ox.Literal) and label not in record.labels:
+                record.labels.append(label)
+        return list(triples)
 
     def _context(self, document: Document) -> list[ox.Triple]:
         """Labels of the IRIs the thing links to and of those linking to it, then the types
@@ -341,7 +434,7 @@ class _StoreDocument(Document):
     @property  # type: ignore[override]
     def inbound(self) -> list[ox.Triple]:
         if self._inbound is None:
-            self._inbound = self._source._inbound(self.iri)
+            self._inbound = self._source._inbound(self)
         return self._inbound
 
     @inbound.setter

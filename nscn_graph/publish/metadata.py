@@ -60,6 +60,8 @@ FILE_TYPES = {
     formats.NTRIPLES.name: EU + "file-type/RDF_N_TRIPLES",
     formats.JSONLD.name: EU + "file-type/JSON_LD",
     formats.RDFXML.name: EU + "file-type/RDF_XML",
+    formats.TRIG.name: EU + "file-type/RDF_TRIG",
+    formats.NQUADS.name: EU + "file-type/RDF_N_QUADS",
 }
 #: The W3C specification each dump format conforms to.
 STANDARDS = {
@@ -67,6 +69,8 @@ STANDARDS = {
     formats.NTRIPLES.name: "http://www.w3.org/TR/n-triples/",
     formats.JSONLD.name: "http://www.w3.org/TR/json-ld11/",
     formats.RDFXML.name: "http://www.w3.org/TR/rdf-syntax-grammar/",
+    formats.TRIG.name: "http://www.w3.org/TR/trig/",
+    formats.NQUADS.name: "http://www.w3.org/TR/n-quads/",
 }
 #: W3C format IRIs (``void:feature``).
 W3C_FORMATS = {
@@ -74,6 +78,8 @@ W3C_FORMATS = {
     formats.NTRIPLES.name: "http://www.w3.org/ns/formats/N-Triples",
     formats.JSONLD.name: "http://www.w3.org/ns/formats/JSON-LD",
     formats.RDFXML.name: "http://www.w3.org/ns/formats/RDF_XML",
+    formats.TRIG.name: "http://www.w3.org/ns/formats/TriG",
+    formats.NQUADS.name: "http://www.w3.org/ns/formats/N-Quads",
 }
 GZIP = IANA + "application/gzip"
 

@@ -170,6 +170,23 @@ def release_triples(release: Release, *, base: str = DEFAULT_BASE) -> list[ox.Tr
     return triples_of(parse_lines(snapshot_lines(release), base=base))
 
 
+def dataset_of(
+    triples: Sequence[ox.Triple], quads: Iterable[ox.Quad]
+) -> list[ox.Triple | ox.Quad]:
+    """What the dataset dumps (TriG, N-Quads) hold: the statements of the records in their
+    graphs, and a statement of the merged graph that is in no record in the default graph
+    (nothing twice)."""
+    quads = [q for q in quads if not isinstance(q.graph_name, ox.DefaultGraph)]
+    in_graphs = {q.triple for q in quads}
+    return [*(t for t in triples if t not in in_graphs), *quads]
+
+
+def release_dataset(release: Release, *, base: str = DEFAULT_BASE) -> list[ox.Triple | ox.Quad]:
+    """A release's statements as the dataset dumps hold them (:func:`dataset_of`)."""
+    quads = parse_lines(snapshot_lines(release), base=base)
+    return dataset_of(triples_of(quads), quads)
+
+
 def edition(triples: Sequence[ox.Triple], releases: Sequence[Release], *, base: str) -> str:
     """The release whose content ``triples`` are (the newest such), else :data:`UNRELEASED`."""
     wanted = set(triples)

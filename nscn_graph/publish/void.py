@@ -3,6 +3,13 @@ computed from the data by SPARQL, never typed in.
 
 Served at ``/.well-known/void`` (VoID §6.2). Class partitions give ``void:entities`` (distinct
 instances), property partitions ``void:triples``.
+
+The named graphs, one per source record, are each a ``void:subset`` of the dataset (VoID §3.1):
+the subset is the record itself (its IRI is the graph's name), with its ``void:triples`` and
+the ``prov:wasDerivedFrom`` / ``dcterms:source`` it says of itself. A subset per record rather
+than one class partition over ``prov:Entity``: a harvester learns from the description alone
+which graphs there are, how large each is and where each was read, and can fetch one with
+``GRAPH <record>``; the class partition of ``nscn:SourceRecord`` counts them as before.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ import pyoxigraph as ox
 import rdflib
 from rdflib.namespace import DCTERMS, FOAF, RDF, XSD
 
+from nscn_graph.graph.provenance import PROV_DERIVED
 from nscn_graph.namespaces import DEFAULT_BASE, PREFIXES, VOID, rebase
 from nscn_graph.publish import annotations, metadata
 from nscn_graph.publish.metadata import Queryable
@@ -31,6 +39,11 @@ SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {
 _CLASSES = "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c ORDER BY ?c"
 _PROPERTIES = "SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?p ORDER BY ?p"
 _EXAMPLE = "SELECT ?s WHERE { ?s a ?class FILTER(isIRI(?s)) } ORDER BY ?s LIMIT 1"
+_GRAPHS = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
+_GRAPH_SOURCES = f"""SELECT ?g ?p ?source WHERE {{
+  VALUES ?p {{ <{PROV_DERIVED}> <http://purl.org/dc/terms/source> }}
+  ?g ?p ?source FILTER EXISTS {{ GRAPH ?g {{ ?g ?p ?source }} }}
+}}"""
 
 
 @dataclass(frozen=True)
@@ -45,6 +58,10 @@ class Statistics:
     properties: dict[str, int] = field(default_factory=dict)  #: property IRI -> triples
     examples: tuple[str, ...] = ()
     vocabularies: tuple[str, ...] = ()
+    #: named graph (source record) IRI -> its statements
+    graphs: dict[str, int] = field(default_factory=dict)
+    #: named graph IRI -> (property IRI, source IRI) it says of itself
+    graph_sources: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
 
 
 def uri_space(base: str) -> str:
@@ -79,7 +96,19 @@ def statistics(
         query = _EXAMPLE.replace("?class", f"<{iri}>")
         for r in store.query(query):
             examples.append(r["s"].value)
+    graphs = {
+        r["g"].value: int(r["n"].value)
+        for r in store.query(_GRAPHS)
+        if isinstance(r["g"], ox.NamedNode)
+    }
+    graph_sources: dict[str, list[tuple[str, str]]] = {}
+    if graphs:
+        for r in store.query(_GRAPH_SOURCES):
+            if isinstance(r["source"], ox.NamedNode) and r["g"].value in graphs:
+                graph_sources.setdefault(r["g"].value, []).append((r["p"].value, r["source"].value))
     return Statistics(
+        graphs=graphs,
+        graph_sources={g: sorted(found) for g, found in graph_sources.items()},
         triples=int(row["triples"].value),
         entities=int(entities["n"].value),
         distinct_subjects=int(row["subjects"].value),
@@ -160,6 +189,14 @@ def void_graph(
         graph.add((ds, VOID.propertyPartition, partition))
         graph.add((partition, VOID.property, rdflib.URIRef(prop)))
         count(partition, VOID.triples, n)
+
+    for iri, n in sorted(stats.graphs.items()):
+        subset = rdflib.URIRef(iri)
+        graph.add((ds, VOID.subset, subset))
+        graph.add((subset, RDF.type, VOID.Dataset))
+        count(subset, VOID.triples, n)
+        for predicate, source in stats.graph_sources.get(iri, ()):
+            graph.add((subset, rdflib.URIRef(predicate), rdflib.URIRef(source)))
 
     document = rdflib.URIRef(links + ".well-known/void")
     graph.add((document, RDF.type, VOID.DatasetDescription))

@@ -101,14 +101,16 @@ def open_store(
 
 def load_into(
     spec: str | Spec,
-    triples: Iterable[ox.Triple],
+    triples: Iterable[ox.Triple | ox.Quad],
     *,
     base: str = DEFAULT_BASE,
     timeout: float = 300.0,
     environ: Mapping[str, str] | None = None,
 ) -> str:
-    """Replace our graph in the store named by ``spec`` with ``triples`` (whose IRIs are under
-    ``base``); says what was done. Loading twice leaves the same graph, never a duplicate."""
+    """Replace our graphs in the store named by ``spec`` with ``triples`` (whose IRIs are under
+    ``base``): triples of the merged graph, or quads, the merged graph in the default graph and
+    the source records in their named graphs (:meth:`LoadedGraph.dataset`); says what was done.
+    Loading twice leaves the same graphs, never a duplicate."""
     if isinstance(spec, str):
         spec = parse_spec(spec, base=base)
     options = OpenOptions(base=base, timeout=timeout, concurrency=1, environ=environ)

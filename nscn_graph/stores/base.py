@@ -83,7 +83,13 @@ class Store(Protocol):
 
     def __len__(self) -> int: ...
 
-    def triples(self) -> Iterable[ox.Triple]: ...
+    def triples(self) -> Iterable[ox.Triple]:
+        """The merged graph (the default graph every query sees)."""
+        ...
+
+    def quads(self) -> Iterable[ox.Quad]:
+        """The statements of our named graphs (one per source record), with their graph."""
+        ...
 
     def calls(self, what: str = "query") -> AbstractContextManager[None]:
         """Admission of one call to the store made on this process's behalf (by a query
@@ -134,5 +140,7 @@ class Backend:
     parse: Callable[..., Spec]
     #: (spec, OpenOptions) -> Store
     open: Callable[[Spec, OpenOptions], Store]
-    #: (spec, triples, OpenOptions) -> what was done; replaces the graph the store holds
-    load: Callable[[Spec, Iterable[ox.Triple], OpenOptions], str]
+    #: (spec, statements, OpenOptions) -> what was done; replaces the graphs the store holds
+    #: of ours (statements: triples of the merged graph, or quads: the merged graph as the
+    #: default graph and the source records' named graphs)
+    load: Callable[[Spec, Iterable[ox.Triple | ox.Quad], OpenOptions], str]

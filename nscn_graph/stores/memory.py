@@ -45,7 +45,8 @@ __all__ = ["BACKEND", "EmbeddedStore", "QueryResult", "query_syntax_error"]
 
 
 class EmbeddedStore:
-    """The graph in memory, in pyoxigraph's default graph."""
+    """The graph in memory: the merged graph in pyoxigraph's default graph (what a query that
+    names no graph sees), each source record as a named graph (``GRAPH ?g { ... }``)."""
 
     name = KIND
     capabilities = CAPABILITIES
@@ -68,11 +69,24 @@ class EmbeddedStore:
         return self._memory
 
     def __len__(self) -> int:
-        return len(self.store)
+        """The number of triples of the merged graph (the default graph)."""
+        rows = self.store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+        return int(next(iter(rows))["n"].value)  # type: ignore[index, union-attr]
 
     def triples(self) -> Iterable[ox.Triple]:
         for quad in self.store.quads_for_pattern(None, None, None, ox.DefaultGraph()):
             yield quad.triple
+
+    def quads(self) -> Iterable[ox.Quad]:
+        """The statements of the named graphs (the source records), each with its graph."""
+        for graph in sorted(self.store.named_graphs(), key=str):
+            yield from self.store.quads_for_pattern(None, None, None, graph)
+
+    def dataset(self) -> Iterable[ox.Quad]:
+        """The merged graph (default graph), then the named graphs: what a copy is written
+        with."""
+        yield from self.store.quads_for_pattern(None, None, None, ox.DefaultGraph())
+        yield from self.quads()
 
     def query(
         self,
@@ -86,9 +100,8 @@ class EmbeddedStore:
         """Evaluate ``sparql``. The project's prefixes are predeclared; relative IRIs resolve
         against ``base_iri``."""
         options: dict[str, object] = {}
-        if default_graph_uris:
+        if default_graph_uris or named_graph_uris:  # the dataset is what they name, no more
             options["default_graph"] = [ox.NamedNode(iri) for iri in default_graph_uris]
-        if named_graph_uris:
             options["named_graphs"] = [ox.NamedNode(iri) for iri in named_graph_uris]
         if base_iri:
             options["base_iri"] = base_iri
@@ -156,7 +169,7 @@ def _open(spec: MemorySpec, options: OpenOptions):
 
     loaded = load(options.files, base=options.base)
     store = temporary_store(
-        loaded.triples(),
+        loaded.dataset(),
         base=options.base,
         version=files_version(options.files, options.base),
         name=KIND,
@@ -181,7 +194,7 @@ def give_back_memory() -> None:
         pass
 
 
-def _load(spec: MemorySpec, triples: Iterable[ox.Triple], options: OpenOptions) -> str:
+def _load(spec: MemorySpec, triples: Iterable[ox.Triple | ox.Quad], options: OpenOptions) -> str:
     raise InputError("the embedded store is loaded from the data files; nothing to load into")
 
 

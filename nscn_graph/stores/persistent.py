@@ -106,7 +106,7 @@ class PersistentStore(EmbeddedStore):
 
     def __len__(self) -> int:
         triples = self.stats.get("triples")
-        return int(triples) if isinstance(triples, int) else len(self.store)
+        return int(triples) if isinstance(triples, int) else super().__len__()
 
     def summary(self):
         """The counts computed when the store was written (or, for a store written by an
@@ -165,14 +165,16 @@ def _read_stats(path: Path) -> dict:
 
 
 def write_persistent(
-    triples: Iterable[ox.Triple],
+    triples: Iterable[ox.Triple | ox.Quad],
     path: Path,
     *,
     base: str = DEFAULT_BASE,
     version: str | None = None,
 ) -> dict:
     """Write ``triples`` (whose IRIs are under ``base``) as a new persistent store at ``path``,
-    replacing any store there.
+    replacing any store there. Triples go into the default graph; quads (the source records'
+    graphs, and the merged graph as the default graph: :meth:`LoadedGraph.dataset`) where they
+    say.
 
     The database is bulk-loaded and optimised in a folder beside ``path``, the facts about its
     data (triple count, instances per class, a digest of its content unless ``version`` names
@@ -187,7 +189,7 @@ def write_persistent(
     try:
         started = time.monotonic()
         store = ox.Store(str(staging / DATABASE_DIR))
-        store.bulk_extend(ox.Quad(*t) for t in triples)
+        store.bulk_extend(as_quad(t) for t in triples)
         store.optimize()
         store.flush()
         written = EmbeddedStore(store, base=base)
@@ -197,7 +199,8 @@ def write_persistent(
             "base": base,
             "triples": summary.triples,
             "classes": summary.classes,
-            "version_of_data": version or content_digest(written.triples()),
+            "graphs": sum(1 for _ in store.named_graphs()),
+            "version_of_data": version or content_digest(written.dataset()),
             "written": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "seconds": round(time.monotonic() - started, 3),
         }
@@ -214,9 +217,15 @@ def write_persistent(
     return stats
 
 
-def content_digest(triples: Iterable[ox.Triple]) -> str:
-    """A digest of a graph's content: of its N-Triples lines, sorted (any order of the same
-    triples gives the same digest; blank node labels are the store's)."""
+def as_quad(statement: ox.Triple | ox.Quad) -> ox.Quad:
+    """A triple as a quad of the default graph; a quad as it is."""
+    return statement if isinstance(statement, ox.Quad) else ox.Quad(*statement)
+
+
+def content_digest(triples: Iterable[ox.Triple | ox.Quad]) -> str:
+    """A digest of a graph's (or dataset's) content: of its N-Triples (N-Quads) lines, sorted
+    (any order of the same statements gives the same digest; blank node labels are the
+    store's)."""
     lines = sorted(str(t) for t in triples)
     digest = hashlib.sha256()
     for line in lines:
@@ -228,7 +237,7 @@ def content_digest(triples: Iterable[ox.Triple]) -> str:
 
 
 def temporary_store(
-    triples: Iterable[ox.Triple],
+    triples: Iterable[ox.Triple | ox.Quad],
     *,
     base: str,
     version: str,
@@ -274,9 +283,12 @@ def _open(spec: PersistentSpec, options: OpenOptions) -> PersistentStore:
     return PersistentStore(spec.path, base=options.base)
 
 
-def _load(spec: PersistentSpec, triples: Iterable[ox.Triple], options: OpenOptions) -> str:
+def _load(
+    spec: PersistentSpec, triples: Iterable[ox.Triple | ox.Quad], options: OpenOptions
+) -> str:
     stats = write_persistent(triples, spec.path, base=options.base)
-    return f"wrote {stats['triples']} triples to the persistent store {spec.path}"
+    graphs = f" in {stats['graphs']} source records" if stats.get("graphs") else ""
+    return f"wrote {stats['triples']} triples{graphs} to the persistent store {spec.path}"
 
 
 BACKEND = Backend(

@@ -1,8 +1,13 @@
 """Any SPARQL 1.1 store over HTTP (``--store sparql+URL``): Oxigraph server, Virtuoso, Fuseki,
 GraphDB, QLever...
 
-Queries follow the SPARQL 1.1 Protocol (POST, form-encoded) and are scoped to our named graph;
-``load`` uses the SPARQL 1.1 Graph Store HTTP Protocol (``PUT ?graph=``) or SPARQL 1.1 Update.
+Queries follow the SPARQL 1.1 Protocol (POST, form-encoded) and are scoped to our graphs
+(:mod:`nscn_graph.sparql.dataset`): the merged graph, a named graph ``graph=`` (default
+``{BASE}graph``), is their default graph; our source records, named graphs of their own IRIs
+under the prefix ``graphs=`` (default ``{BASE}id/``) that ``load`` owns, are their named graphs.
+``load`` writes them with the SPARQL 1.1 Graph Store HTTP Protocol (``PUT ?graph=``) or SPARQL
+1.1 Update, lists the records it wrote in the graph ``{graph}#graphs``, and drops the graphs
+under its prefix that it did not write again: other data in the store is never touched.
 A store that is down, slow or answers an error raises
 :class:`~nscn_graph.errors.StoreUnavailable` (502/503) or :class:`~nscn_graph.errors.StoreTimeout`
 (504), with ``Retry-After`` where waiting helps (RFC 9110).
@@ -20,6 +25,7 @@ as dumps and descriptions, would wait behind those that do), so calls to the sto
 
 from __future__ import annotations
 
+import http.client
 import os
 import threading
 import time
@@ -40,7 +46,7 @@ from nscn_graph.errors import (
 )
 from nscn_graph.namespaces import PREFIXES, sparql_prologue
 from nscn_graph.sparql import guard
-from nscn_graph.sparql.dataset import scope_dataset
+from nscn_graph.sparql.dataset import names_graphs, scope_dataset
 from nscn_graph.sparql.syntax import query_syntax_error
 from nscn_graph.stores.base import Backend, Capabilities, OpenOptions, QueryResult
 
@@ -59,6 +65,17 @@ COOL_DOWN = 5.0
 INSERT_BATCH = 10_000
 #: Triples per Graph Store Protocol request.
 GSP_BATCH = 100_000
+
+HAS_PART = "http://purl.org/dc/terms/hasPart"
+
+#: Virtuoso echoes every dataset IRI of a request as a response header of its own
+#: (``X-SPARQL-named-graph: ...``), one per named graph, and Python's HTTP client refuses a
+#: response with more than 100 headers (``http.client._MAXHEADERS``): with a named graph per
+#: source record, a query that can see them would fail. The bound is raised to leave room for
+#: the records (a bound still: it protects against a server that never ends its headers).
+MAX_RESPONSE_HEADERS = 10_000
+if http.client._MAXHEADERS < MAX_RESPONSE_HEADERS:  # the only knob there is
+    http.client._MAXHEADERS = MAX_RESPONSE_HEADERS
 
 _EMPTY = ox.Store()  # parses queries (and tells their form) exactly as the embedded store does
 
@@ -85,12 +102,15 @@ _ACCEPT_GRAPH = "application/n-triples, text/plain;q=0.9, text/turtle;q=0.8"
 
 @dataclass(frozen=True)
 class StoreSpec:
-    """``sparql+URL[?update=URL&gsp=URL&graph=IRI]`` (see :mod:`nscn_graph.stores`)."""
+    """``sparql+URL[?update=URL&gsp=URL&graph=IRI&graphs=PREFIX]`` (see
+    :mod:`nscn_graph.stores`)."""
 
     query_url: str
     update_url: str | None = None
     gsp_url: str | None = None
     graph: str | None = None
+    #: the prefix of the IRIs of our named graphs (the source records), which ``load`` owns
+    graphs: str | None = None
     kind: str = field(default=KIND, init=False)
 
     def __str__(self) -> str:
@@ -100,7 +120,7 @@ class StoreSpec:
 def parse_spec(url: str, *, base: str) -> StoreSpec:
     parts = urlsplit(url)
     _check_url(url, "query")
-    options: dict[str, str | None] = {"update": None, "gsp": None, "graph": None}
+    options: dict[str, str | None] = {"update": None, "gsp": None, "graph": None, "graphs": None}
     kept = []
     for key, value in parse_qsl(parts.query, keep_blank_values=True):
         if key in options:
@@ -113,11 +133,18 @@ def parse_spec(url: str, *, base: str) -> StoreSpec:
     graph = options["graph"] or base + "graph"
     if not urlsplit(graph).scheme:
         raise InputError(f"graph= must be an absolute IRI, not {graph!r}")
+    graphs = options["graphs"] or base + "id/"
+    if not urlsplit(graphs).scheme or graph.startswith(graphs):
+        raise InputError(
+            f"graphs= must be an absolute IRI prefix that the graph= IRI does not start with, "
+            f"not {graphs!r}"
+        )
     return StoreSpec(
         query_url=urlunsplit(parts._replace(query=urlencode(kept))),
         update_url=options["update"] or None,
         gsp_url=options["gsp"] or None,
         graph=graph,
+        graphs=graphs,
     )
 
 
@@ -235,6 +262,43 @@ class SparqlStore:
     def empty_graph(self) -> str:
         """A graph that holds nothing: what graph IRIs other than ours select."""
         return self.graph + "#nothing"
+
+    @property
+    def listing_graph(self) -> str:
+        """The graph in which ``load`` lists the named graphs it wrote (our source records)."""
+        return self.graph + "#graphs"
+
+    @property
+    def graphs_prefix(self) -> str:
+        return self.spec.graphs or self.base + "id/"
+
+    def named_graphs(self) -> list[str]:
+        """Our named graphs, as ``load`` listed them (one call to the store)."""
+        sparql = f"SELECT ?g FROM <{self.listing_graph}> WHERE {{ <{self.graph}> <{HAS_PART}> ?g }}"
+        response = self._request(
+            "POST",
+            self.spec.query_url,
+            what="query",
+            data=[("query", sparql)],
+            headers={"Accept": _ACCEPT_RESULTS},
+        )
+        rows = self._results(response)
+        prefix = self.graphs_prefix
+        return sorted(
+            row["g"].value
+            for row in rows  # type: ignore[union-attr]
+            if isinstance(row["g"], ox.NamedNode) and row["g"].value.startswith(prefix)
+        )
+
+    def _results(self, response) -> QueryResult:
+        media_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        fmt = _RESULT_TYPES.get(media_type)
+        if fmt is None:
+            raise _unreadable(f"results as {media_type or 'no media type'}")
+        try:
+            return ox.parse_query_results(response.content, format=fmt)
+        except SyntaxError as exc:
+            raise _unreadable(f"results that do not parse ({exc})") from None
 
     # -- HTTP
 
@@ -393,13 +457,18 @@ class SparqlStore:
         prefixes = prefixes or PREFIXES
         guard.check(sparql)  # the store would fetch SERVICE, or run an update: refused
         form = query_form(sparql, prefixes=prefixes, base_iri=base_iri)
-        # Our data has no named graph, as in the embedded store: GRAPH ?g matches nothing.
+        # Our named graphs (the source records) are read only for a query that can see them.
+        needed = names_graphs(
+            sparql, default_graph_uris=default_graph_uris, named_graph_uris=named_graph_uris
+        )
         text, dataset = scope_dataset(
             sparql,
             graph=self.graph,
             empty=self.empty_graph,
             default_graph_uris=default_graph_uris,
             named_graph_uris=named_graph_uris,
+            ours=self.named_graphs() if needed else (),
+            prefixes=prefixes,
         )
         base = f"BASE <{base_iri}>\n" if base_iri else ""
         params = [("query", base + sparql_prologue(prefixes) + text), *dataset]
@@ -436,6 +505,10 @@ class SparqlStore:
     def triples(self) -> Iterable[ox.Triple]:
         return self.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")  # type: ignore[return-value]
 
+    def quads(self) -> Iterable[ox.Quad]:
+        rows = self.query("SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?g")
+        return [ox.Quad(r["s"], r["p"], r["o"], r["g"]) for r in rows]  # type: ignore[union-attr]
+
     def summary(self):
         """Counts of the graph, queried now (the store can change under the server)."""
         from nscn_graph.publish.describe import summarise
@@ -466,13 +539,73 @@ class SparqlStore:
 
     # -- loading
 
-    def replace(self, triples: Iterable[ox.Triple]) -> str:
-        """Replace the content of our named graph with ``triples``; returns how it was done.
+    def replace(self, triples: Iterable[ox.Triple | ox.Quad]) -> str:
+        """Replace our graphs with ``triples``: triples and default-graph quads are the merged
+        graph, written to ``graph=``; the other quads go to their named graphs, which must be
+        under the prefix ``graphs=``. Then the list of the named graphs is written, and the
+        graphs under the prefix that were not written again are dropped. Returns how it was
+        done."""
+        merged: list[ox.Triple] = []
+        named: dict[str, list[ox.Triple]] = {}
+        for statement in triples:
+            if isinstance(statement, ox.Triple):
+                merged.append(statement)
+            elif isinstance(statement.graph_name, ox.DefaultGraph):
+                merged.append(statement.triple)
+            else:
+                named.setdefault(statement.graph_name.value, []).append(statement.triple)
+        prefix = self.graphs_prefix
+        outside = sorted(g for g in named if not g.startswith(prefix))
+        if outside:
+            raise InputError(
+                f"the named graph <{outside[0]}> is not under <{prefix}>, the prefix of the "
+                "graphs that load owns in this store (graphs= in the store specification)"
+            )
+        before = set(self._graphs_under(prefix))
+        how = self._replace_graph(self.graph, merged)
+        for iri, statements in sorted(named.items()):
+            self._replace_graph(iri, statements)
+        listing = [
+            ox.Triple(ox.NamedNode(self.graph), ox.NamedNode(HAS_PART), ox.NamedNode(iri))
+            for iri in sorted(named)
+        ]
+        self._replace_graph(self.listing_graph, listing)
+        for iri in sorted(before - set(named)):
+            self._drop(iri)
+        return how + (f", {len(named)} named graphs" if named else "")
+
+    def _graphs_under(self, prefix: str) -> list[str]:
+        """The graphs of the store whose IRIs start with ``prefix`` (what ``load`` owns)."""
+        sparql = (
+            "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } "
+            f"FILTER(STRSTARTS(STR(?g), {_string(prefix)})) }}"
+        )
+        response = self._request(
+            "POST",
+            self.spec.query_url,
+            what="load",
+            data=[("query", sparql)],
+            headers={"Accept": _ACCEPT_RESULTS},
+        )
+        rows = self._results(response)
+        return [r["g"].value for r in rows if isinstance(r["g"], ox.NamedNode)]  # type: ignore[union-attr]
+
+    def _drop(self, iri: str) -> None:
+        if self.spec.gsp_url:
+            try:
+                self._request("DELETE", self.spec.gsp_url, what="load", params={"graph": iri})
+            except StoreUnavailable as exc:
+                if "answered HTTP 404" not in exc.detail:
+                    raise
+            return
+        self.update(f"DROP SILENT GRAPH <{iri}>")
+
+    def _replace_graph(self, graph: str, triples: list[ox.Triple]) -> str:
+        """Replace the content of the named graph ``graph`` with ``triples``; returns how.
 
         With a Graph Store Protocol URL: one ``PUT ?graph=IRI`` (atomic in the store). Otherwise
         SPARQL 1.1 Update: ``DROP SILENT GRAPH`` then ``INSERT DATA`` in batches.
         """
-        triples = list(triples)
         has_blank = any(isinstance(t, ox.BlankNode) for tr in triples for t in tr)
         if self.spec.gsp_url:
             # PUT replaces the graph; a large graph follows in POSTs (which add), because
@@ -484,7 +617,7 @@ class SparqlStore:
                     "PUT" if start == 0 else "POST",
                     self.spec.gsp_url,
                     what="load",
-                    params={"graph": self.graph},
+                    params={"graph": graph},
                     data=body,
                     headers={"Content-Type": "text/turtle; charset=utf-8"},
                 )
@@ -493,12 +626,12 @@ class SparqlStore:
             raise InputError(
                 "this store specification has no update= (or gsp=) URL to load through"
             )
-        self.update(f"DROP SILENT GRAPH <{self.graph}>")
+        self.update(f"DROP SILENT GRAPH <{graph}>")
         size = len(triples) if has_blank else INSERT_BATCH  # blank nodes: one request
         start = 0
         while start < len(triples):
             chunk = ox.serialize(triples[start : start + size], format=ox.RdfFormat.N_TRIPLES)
-            text = f"INSERT DATA {{ GRAPH <{self.graph}> {{\n{chunk.decode('utf-8')}}} }}"
+            text = f"INSERT DATA {{ GRAPH <{graph}> {{\n{chunk.decode('utf-8')}}} }}"
             try:
                 self.update(text)
             except StoreUnavailable as exc:
@@ -588,6 +721,10 @@ def _down(detail: str, *, retry: int = RETRY_DOWN) -> StoreUnavailable:
     )
 
 
+def _string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 def _unreadable(what: str) -> StoreUnavailable:
     return StoreUnavailable(f"the SPARQL store answered {what}", status=502)
 
@@ -669,17 +806,20 @@ def _open(spec: StoreSpec, options: OpenOptions) -> SparqlStore:
     )
 
 
-def _load(spec: StoreSpec, triples: Iterable[ox.Triple], options: OpenOptions) -> str:
+def _load(spec: StoreSpec, triples: Iterable[ox.Triple | ox.Quad], options: OpenOptions) -> str:
     store = _open(spec, options)
     triples = list(triples)
+    merged = sum(
+        1 for t in triples if isinstance(t, ox.Triple) or isinstance(t.graph_name, ox.DefaultGraph)
+    )
     how = store.replace(triples)
-    return f"loaded {len(triples)} triples into <{store.graph}> of {spec} ({how})"
+    return f"loaded {merged} triples into <{store.graph}> of {spec} ({how})"
 
 
 BACKEND = Backend(
     kind=KIND,
     prefix=KIND + "+",
-    help="""sparql+URL[?update=URL&gsp=URL&graph=IRI]
+    help="""sparql+URL[?update=URL&gsp=URL&graph=IRI&graphs=PREFIX]
                                  any SPARQL 1.1 store by its query URL, e.g. Oxigraph server:
     sparql+http://127.0.0.1:7878/query?update=http://127.0.0.1:7878/update&gsp=http://127.0.0.1:7878/store&graph=https://w3id.org/nscn/graph
                                  or Virtuoso:

@@ -4,9 +4,10 @@ W3C Interest Group Note 2008, §4.3 "303 URIs forwarding to one generic document
 - ``/id/{type}/{slug}`` answers ``303 See Other`` to ``/doc/{type}/{slug}``; an alias
   (``nscn:aliasOf``) answers ``301`` to its canonical IRI; anything else is 404.
 - ``/doc/{type}/{slug}`` negotiates (RFC 9110 §12.5.1, ``Vary: Accept``) between Turtle,
-  JSON-LD, N-Triples, RDF/XML and HTML; ``/doc/{type}/{slug}.ttl`` (``.jsonld .nt .rdf .html``)
-  is that one form whatever the ``Accept``. Every answer links its other forms with
-  ``Link: <…>; rel="alternate"; type="…"``.
+  JSON-LD, N-Triples, RDF/XML, TriG, N-Quads and HTML; ``/doc/{type}/{slug}.ttl`` (``.jsonld
+  .nt .rdf .trig .nq .html``) is that one form whatever the ``Accept``. TriG and N-Quads carry
+  the named graphs (source records) of the thing's statements; the others the merged graph.
+  Every answer links its other forms with ``Link: <…>; rel="alternate"; type="…"``.
 
 Documents are read from the store when asked, by a fixed handful of queries
 (:class:`nscn_graph.publish.documents.StoreDocuments`); their RDF bytes are serialised on first
@@ -77,7 +78,8 @@ class Linked:
         key = (document.iri, fmt.name)
         data = self._bytes.get(key)
         if data is None:
-            data = serialize(document.triples, fmt, prefixes=self.prefixes, stable=True)
+            statements = document.quads if fmt in formats.DATASET_FORMATS else document.triples
+            data = serialize(statements, fmt, prefixes=self.prefixes, stable=True)
             self._bytes.put(key, data)
         return data
 
@@ -164,7 +166,7 @@ def document(name: str) -> Response:
         raise _unknown(iri)
     g.nscn_document = found  # what the Signposting links name (nscn_graph.web.signposting)
     path = local_path(documents.doc_iri(key), documents.base)
-    fmt = negotiate(formats.DOCUMENT_FORMATS, path=path, suffixes=True, extension=extension)
+    fmt = negotiate(formats.THING_FORMATS, path=path, suffixes=True, extension=extension)
     if fmt is formats.HTML:
         response = Response(_page(found), mimetype="text/html")
         response.vary.add("Accept-Language")
@@ -208,7 +210,7 @@ def _lenient_document(documents: Documents, name: str) -> str | None:
     if not dot or "/" in extension:
         stem, extension = trimmed, ""
     extension = extension.casefold()
-    if extension and extension not in {f.extension for f in formats.DOCUMENT_FORMATS}:
+    if extension and extension not in {f.extension for f in formats.THING_FORMATS}:
         return None
     canonical = _canonical(documents, stem)
     if canonical is None:

@@ -19,7 +19,7 @@ import pyoxigraph as ox
 
 from nscn_graph.publish.annotations import ANNOTATIONS_NAME, Kind, Layout
 from nscn_graph.publish.annotations import load as load_layout
-from nscn_graph.publish.documents import LABELS, RDF_TYPE, Document, Documents
+from nscn_graph.publish.documents import LABELS, RDF_TYPE, Document, Documents, Record
 
 GEO = "http://www.w3.org/2003/01/geo/wgs84_pos#"
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -118,6 +118,17 @@ class Value:
     external: bool = False
     title: str | None = None  #: the linked thing's label, when ``text`` shows its values
     same_as: str | None = None  #: the section that already shows this literal (``name``...)
+    notes: list[int] = field(default_factory=list)  #: its footnotes: the records it was read on
+    cited: list[Record] = field(default_factory=list, repr=False)  #: those records
+
+
+@dataclass
+class Footnote:
+    """A source record that values of the page were read on: the source's link, the record."""
+
+    number: int
+    record: Value  #: the record, by its label, linking its page
+    sources: list[Value] = field(default_factory=list)  #: what it was derived from
 
 
 @dataclass
@@ -170,6 +181,7 @@ class ThingPage:
     places: list[Place] = field(default_factory=list)  #: what the small map marks
     map_caption: str = ""
     outline: str | None = None  #: ISO 3166-1 alpha-2 of the outline its map highlights
+    footnotes: list[Footnote] = field(default_factory=list)  #: the sources of the values
 
 
 def build_page(
@@ -210,9 +222,17 @@ def build_page(
     title = Value(chosen.value, lang=chosen.language) if chosen else Value(document.key, lang="en")
     type_iris = [o.value for o in section("kind")]
     types = [link(o) for o in sorted(section("kind"), key=lambda t: layout.class_rank(t.value))]
+    def cite(predicate: str, term) -> list[Record]:
+        return document.sources_of(ox.Triple(ox.NamedNode(iri), ox.NamedNode(predicate), term))
+
     rows = sorted(
         (
-            Row(vocab.label(p), vocab.href(p), p, _row_values(p, objects, documents, vocab, link))
+            Row(
+                vocab.label(p),
+                vocab.href(p),
+                p,
+                _row_values(p, objects, documents, vocab, link, cite),
+            )
             for p, objects in by_predicate.items()
             if layout.section(p) is None
         ),
@@ -253,7 +273,31 @@ def build_page(
         places=places,
         map_caption=caption,
         outline=outline,
+        footnotes=_footnotes(rows, base, langs, link),
     )
+
+
+def _footnotes(rows: list[Row], base: str, langs: Sequence[str], link) -> list[Footnote]:
+    """Number the source records of the rows' values in the order the page shows them (one
+    footnote per record, however many values it gives), and list them: the record by its
+    label, and the sources it was derived from (an address, or a source note by its label)."""
+    numbers: dict[str, Footnote] = {}
+    for row in rows:
+        for value in row.values:
+            for record in value.cited:
+                note = numbers.get(record.iri)
+                if note is None:
+                    label = pick(record.labels, langs)
+                    path = local_path(record.iri, base)
+                    shown = Value(label.value, path, lang=label.language) if label else None
+                    note = numbers[record.iri] = Footnote(
+                        number=len(numbers) + 1,
+                        record=shown or Value(path, path),
+                        sources=[link(source) for source in record.sources],
+                    )
+                if note.number not in value.notes:
+                    value.notes.append(note.number)
+    return list(numbers.values())
 
 
 def _said(term) -> tuple[str, str] | None:
@@ -288,17 +332,25 @@ def _unique_literals(terms) -> list[ox.Literal]:
     return list(seen.values())
 
 
-def _row_values(prop: str, objects: list, documents: Documents, vocab: Vocabulary, link):
+def _row_values(
+    prop: str, objects: list, documents: Documents, vocab: Vocabulary, link, cite=None
+):
     """A row's values: links by label, or, where the annotations say so (``nscn:showValues``),
-    the linked things' own values in place, the newest first."""
+    the linked things' own values in place, the newest first; each with the source records
+    ``cite(prop, term)`` says it was read on."""
+
+    def cited(value: Value, term) -> Value:
+        value.cited = cite(prop, term) if cite is not None else []
+        return value
+
     shown = vocab.layout.in_place.get(prop)
     if shown is None:
-        return _sorted([link(o) for o in objects])
+        return _sorted([cited(link(o), o) for o in objects])
     items = []
     for term in objects:
         other = documents.get(term.value) if isinstance(term, ox.NamedNode) else None
         if other is None:
-            items.append(((1, ""), link(term)))
+            items.append(((1, ""), cited(link(term), term)))
             continue
         values = _values_of(other, term.value)
         parts = []
@@ -311,14 +363,15 @@ def _row_values(prop: str, objects: list, documents: Documents, vocab: Vocabular
                         parts.append(vocab.label(p))
                 else:
                     parts.append(_display(value))
-        named = link(term)
+        named = cited(link(term), term)
         if not parts:
             items.append(((1, ""), named))
             continue
         date = values.get(shown.newest_first_by or "", [])
         newest = (0, _descending(date[0].value)) if date else (1, "")
         note = ", ".join(parts[1:]) or None
-        items.append((newest, Value(parts[0], named.href, note=note, title=named.text)))
+        value = Value(parts[0], named.href, note=note, title=named.text, cited=named.cited)
+        items.append((newest, value))
     items.sort(key=lambda item: (item[0], item[1].text))
     return [value for _, value in items]
 
