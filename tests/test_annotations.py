@@ -78,7 +78,10 @@ def test_identity_links_are_named_after_their_register(layout):
     assert layout.register("http://www.wikidata.org/entity/Q25319") == ("Wikidata", "Q25319")
     assert layout.register("https://sws.geonames.org/2624652/") == ("GeoNames", "2624652")
     assert layout.register("https://example.org/x") is None
-    assert layout.in_section("identity") == ["http://www.w3.org/2002/07/owl#sameAs"]
+    assert sorted(layout.in_section("identity")) == [
+        "http://www.w3.org/2002/07/owl#sameAs",
+        "http://www.w3.org/2004/02/skos/core#exactMatch",
+    ]
 
 
 def test_properties_without_an_order_come_after_ordered_ones_and_before_the_identifier(layout):

@@ -26,6 +26,11 @@ def _ascii(text: str) -> str:
     return unicodedata.normalize("NFKD", folded).encode("ascii", "ignore").decode()
 
 
+def _certain(confidence) -> bool:
+    """Identity links need high confidence: a wrong one merges two different things."""
+    return str(confidence or "").lower().startswith("high")
+
+
 def _trusted(confidence) -> bool:
     """High or medium confidence: goes into the graph. Low / unverified / not found: never."""
     text = str(confidence or "").lower()
@@ -61,17 +66,33 @@ def test_city_identity_and_location(facts, graph, index):
     assert point == [Decimal(str(fact["lon"])), Decimal(str(fact["lat"]))]  # WKT: long lat
     labels = {_ascii(label) for label in graph.objects(city, RDFS.label) if label.language == "en"}
     assert _ascii(fact["name_en"]) in labels  # the YAML spells some names without diacritics
-    same = {str(o) for o in graph.objects(city, OWL.sameAs)}
+    same = {str(o) for o in graph.objects(city, SKOS.exactMatch)}
+    assert not set(graph.objects(city, OWL.sameAs)), "identity links are skos:exactMatch"
     wikidata = WIKIDATA + fact["wikidata"] if fact.get("wikidata") else None
-    if wikidata and _trusted(fact.get("wikidata_confidence")):
+    if wikidata and _certain(fact.get("wikidata_confidence")):
         assert wikidata in same
     elif wikidata:
-        assert wikidata not in same, f"low-confidence Wikidata id {wikidata} loaded"
+        assert wikidata not in same, f"Wikidata id {wikidata} below high confidence loaded"
     geonames = GEONAMES.format(fact["geonames"]) if fact.get("geonames") else None
-    if geonames and _trusted(fact.get("geonames_confidence")):
+    if geonames and _certain(fact.get("geonames_confidence")):
         assert geonames in same
     elif geonames:
-        assert geonames not in same, f"unverified GeoNames id {geonames} loaded"
+        assert geonames not in same, f"GeoNames id {geonames} below high confidence loaded"
+    assert same <= {wikidata, geonames}, f"identity link not in the reference facts: {same}"
+
+
+@pytest.mark.parametrize("index", range(5))
+def test_country_identity(facts, graph, index):
+    fact = facts["countries"][index]
+    country = ID[f"country/{fact['id']}"]
+    assert set(graph.objects(country, SKOS.exactMatch)) == {URIRef(WIKIDATA + fact["wikidata"])}
+    assert _certain(fact["wikidata_confidence"])
+
+
+def test_organisations_carry_no_identity_link_the_facts_lack(facts, graph):
+    assert facts["organisations_wikidata"] is None  # none was found for any organisation
+    for org in graph.subjects(RDF.type, NSCN.Organisation):
+        assert not set(graph.objects(org, SKOS.exactMatch)) | set(graph.objects(org, OWL.sameAs))
 
 
 def test_every_lab_with_its_city(facts, graph):
