@@ -5,13 +5,18 @@ described thing carries its source."""
 from __future__ import annotations
 
 import unicodedata
+from collections import defaultdict
 from decimal import Decimal
 
+import pyoxigraph as ox
 import pytest
 import yaml
 from conftest import REFERENCE
-from rdflib import OWL, RDF, RDFS, Namespace, URIRef
+from rdflib import OWL, RDF, RDFS, Graph, Namespace, URIRef
 from rdflib.namespace import DCTERMS, SKOS
+
+from nscn_graph import paths
+from nscn_graph.graph.load import to_rdflib
 
 ID = Namespace("https://w3id.org/nscn/id/")
 NSCN = Namespace("https://w3id.org/nscn/ontology#")
@@ -152,3 +157,77 @@ def test_populations_are_sourced_and_not_negative(graph):
         assert graph.value(figure, NSCN.populationCount).toPython() >= 0
         assert graph.value(figure, DCTERMS.source) is not None
         assert (graph.value(figure, NSCN.populationOf), RDF.type, NSCN.City) in graph
+
+
+# --- Provenance: one named graph per source record (data/*.trig) -------------------------
+
+RECORD = ID["record/"]
+PROV = Namespace("http://www.w3.org/ns/prov#")
+
+
+@pytest.fixture(scope="module")
+def record_graphs():
+    """The data files as a TriG parser reads them, graph by graph (not through our loader)."""
+    files = sorted((paths.ROOT / "data").glob("*.trig"))
+    assert files
+    store = ox.Store()  # holds terms as our loader does (canonical literals: 60.393)
+    for path in files:
+        store.bulk_extend(ox.parse(path=str(path), format=ox.RdfFormat.TRIG))
+    quads = defaultdict(set)
+    for quad in store:
+        name = quad.graph_name
+        key = to_rdflib(name) if isinstance(name, ox.NamedNode) else None
+        triple = (to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object))
+        quads[key].add(triple)
+    return quads
+
+
+def test_every_statement_about_a_thing_is_in_a_source_record_graph(record_graphs):
+    for name, triples in record_graphs.items():
+        about_things = [t for t in triples if str(t[0]).startswith(str(ID))]
+        if not str(name).startswith(str(RECORD)):
+            assert not about_things, f"outside any source record: {about_things[:3]}"
+
+
+def test_every_record_graph_describes_its_source_inside_itself(record_graphs):
+    for name, triples in record_graphs.items():
+        if not str(name).startswith(str(RECORD)):
+            continue
+        graph = Graph()
+        for triple in triples:
+            graph.add(triple)
+        assert (name, RDF.type, NSCN.SourceRecord) in graph, name
+        assert graph.value(name, RDFS.label) is not None, name
+        derived = set(graph.objects(name, PROV.wasDerivedFrom))
+        assert len(derived) == 1, name
+        assert set(graph.objects(name, DCTERMS.source)) == derived, name
+
+
+def test_a_cited_source_holds_the_citation_in_its_own_graph(record_graphs):
+    """`thing dcterms:source X` sits in X's record, so every cited page is a record."""
+    derived = {
+        o: name
+        for name, triples in record_graphs.items()
+        for s, p, o in triples
+        if p == PROV.wasDerivedFrom and s == name
+    }
+    for name, triples in record_graphs.items():
+        for s, p, o in triples:
+            if p == DCTERMS.source and str(s).startswith(str(ID)) and s != name:
+                assert derived.get(o) == name, f"{s} cites {o} in {name}"
+
+
+def test_the_union_of_the_record_graphs_is_the_bundled_graph(record_graphs, graph):
+    union = Graph()
+    for triples in record_graphs.values():
+        for triple in triples:
+            union.add(triple)
+    records = {s for s in union.subjects() if str(s).startswith(str(RECORD))}
+    bundled = Graph()
+    for triple in graph:
+        bundled.add(triple)
+    for triple in list(union):
+        if triple[0] in records:
+            union.remove(triple)
+            bundled.remove(triple)
+    assert set(union) == set(bundled)  # no blank nodes: equal sets are isomorphic graphs
