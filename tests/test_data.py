@@ -22,6 +22,7 @@ ID = Namespace("https://w3id.org/nscn/id/")
 NSCN = Namespace("https://w3id.org/nscn/ontology#")
 GEO = Namespace("http://www.w3.org/2003/01/geo/wgs84_pos#")
 GSP = Namespace("http://www.opengis.net/ont/geosparql#")
+SCHEMA = Namespace("https://schema.org/")
 WIKIDATA = "http://www.wikidata.org/entity/"
 GEONAMES = "https://sws.geonames.org/{}/"
 
@@ -122,7 +123,8 @@ def test_every_trusted_case_and_no_other(facts, graph):
 
 
 def test_every_described_thing_has_an_iri_source(graph):
-    exempt = {GSP.Geometry, SKOS.ConceptScheme}
+    # parts of a thing (its geometry, an amount of money) are sourced with the thing
+    exempt = {GSP.Geometry, SKOS.ConceptScheme, SCHEMA.MonetaryAmount}
     typed = {
         s
         for s, o in graph.subject_objects(RDF.type)
@@ -156,7 +158,8 @@ def test_populations_are_sourced_and_not_negative(graph):
     for figure in figures:
         assert graph.value(figure, NSCN.populationCount).toPython() >= 0
         assert graph.value(figure, DCTERMS.source) is not None
-        assert (graph.value(figure, NSCN.populationOf), RDF.type, NSCN.City) in graph
+        counted = graph.value(figure, NSCN.populationOf)
+        assert {NSCN.City, NSCN.CityNetwork} & set(graph.objects(counted, RDF.type)), figure
 
 
 # --- Provenance: one named graph per source record (data/*.trig) -------------------------
@@ -231,3 +234,92 @@ def test_the_union_of_the_record_graphs_is_the_bundled_graph(record_graphs, grap
             union.remove(triple)
             bundled.remove(triple)
     assert set(union) == set(bundled)  # no blank nodes: equal sets are isomorphic graphs
+
+
+# --- The seed facts around the network and the Roadmap, and how they are modelled ------------
+
+
+def _sources(graph, thing) -> set[str]:
+    return {str(s) for s in graph.objects(thing, DCTERMS.source)}
+
+
+def test_the_network_population_is_an_approximate_figure(facts, graph):
+    fact = facts["network"]["population_covered"]
+    network = ID["organisation/nordic-smart-city-network"]
+    figure = graph.value(network, NSCN.population)
+    assert graph.value(figure, NSCN.populationOf) == network
+    assert graph.value(figure, NSCN.populationCount).toPython() == fact["value"]
+    assert graph.value(figure, NSCN.approximate).toPython() is True
+    assert _sources(graph, figure) == set(fact["source"])
+
+
+def test_the_grant_went_to_the_fourteen_cities_as_an_amount_of_money(facts, graph):
+    grant = ID["grant/nordic-urban-living-labs"]
+    members = {ID[f"city/{slug}"] for slug in facts["network"]["founding_members"]}
+    assert set(graph.objects(grant, NSCN.recipient)) == members
+    amount = graph.value(grant, SCHEMA.amount)
+    assert (amount, RDF.type, SCHEMA.MonetaryAmount) in graph
+    assert graph.value(amount, SCHEMA.value).toPython() == Decimal(4_000_000)
+    assert str(graph.value(amount, SCHEMA.currency)) == "NOK"
+    assert graph.value(grant, SCHEMA.currency) is None
+    assert _sources(graph, grant) == set(facts["network"]["nordic_innovation_grant"]["source"])
+
+
+def test_the_open_workshops_before_the_roadmap_without_an_unconfirmed_figure(facts, graph):
+    fact = facts["roadmap"]["precursor_workshops"]
+    workshops = ID["event/nordic-smart-city-workshops-2020"]
+    assert (workshops, RDF.type, NSCN.Event) in graph
+    assert graph.value(workshops, SCHEMA.organizer) == ID["organisation/doga"]
+    assert graph.value(workshops, NSCN.inputTo) == ID["roadmap/nordic-smart-city-roadmap"]
+    assert _sources(graph, workshops) == set(fact["source"])
+    assert facts["roadmap"]["workshops_200_plus_participants"]["value"] is None
+    assert graph.value(workshops, NSCN.participants) is None
+
+
+def test_nordic_sustainable_cities_is_a_programme_not_linked_to_the_roadmap(facts, graph):
+    fact = facts["roadmap"]["nordic_sustainable_cities"]
+    programme = ID["programme/nordic-sustainable-cities"]
+    assert (programme, RDF.type, NSCN.Programme) in graph
+    assert graph.value(programme, SCHEMA.funder) == ID["organisation/nordic-innovation"]
+    assert _sources(graph, programme) == set(fact["source"])
+    assert fact["link_to_roadmap"] == "not confirmed"
+    assert (None, NSCN.fundedThrough, programme) not in graph
+
+
+def test_the_norwegian_national_roadmap_is_related(facts, graph):
+    fact = facts["roadmap"]["related_national_roadmap"]
+    norway = ID["roadmap/smart-sustainable-cities-norway"]
+    assert (norway, RDF.type, NSCN.Roadmap) in graph
+    assert str(graph.value(norway, DCTERMS.title)) == fact["title"]
+    assert graph.value(norway, DCTERMS.relation) == ID["roadmap/nordic-smart-city-roadmap"]
+    # the facts give two makers as our ids; the third (a name only) is not linked
+    creators = {ID[f"organisation/{by}"] for by in fact["by"] if by.islower()}
+    assert len(creators) == 2
+    assert set(graph.objects(norway, DCTERMS.creator)) == creators
+    assert _sources(graph, norway) == set(fact["source"])
+
+
+@pytest.mark.parametrize(
+    "slug",
+    [
+        "radical",
+        "vicinity",
+        "share-north",
+        "interreg-score",
+        "100-resilient-cities",
+        "6aika",
+        "nordic-built-cities",
+        "smart-tampere",
+    ],
+)
+def test_projects_and_programmes_are_not_organisations(graph, slug):
+    thing = ID[f"organisation/{slug}"]
+    types = set(graph.objects(thing, RDF.type))
+    assert types & {NSCN.Project, NSCN.Programme, NSCN.SmartCityProgramme}, types
+    assert not types & {NSCN.Organisation, URIRef("http://www.w3.org/ns/org#Organization")}
+    assert graph.value(thing, SCHEMA.foundingDate) is None
+
+
+def test_themes_are_the_datasets_own_vocabulary(graph):
+    for theme in graph.subjects(RDF.type, NSCN.Theme):
+        assert _sources(graph, theme) == {"https://w3id.org/nscn/dataset"}, theme
