@@ -138,9 +138,9 @@ def test_page_shows_type_description_sources_and_identity_links(site):
     assert ("/ontology#SmartCity", "Smart city") in shown.anchors
     assert "Danish member city of the network" in shown.visible
     assert "http://www.wikidata.org/entity/Q25319" in shown.hrefs
-    assert "https://sws.geonames.org/2624652/" in shown.hrefs
     assert "https://www.smartaarhus.eu/about-smart-aarhus" in shown.hrefs
     assert ("/id/source/s89", "Third-party table of places with Wikidata links") in shown.anchors
+    assert "https://sws.geonames.org/2618425/" in page(client, "city/copenhagen").hrefs
 
 
 def test_places_have_a_small_map(site):
