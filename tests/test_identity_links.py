@@ -11,7 +11,6 @@ import pytest
 import rdflib
 from htmlpage import Page
 
-from nscn_graph import paths
 from nscn_graph.publish import annotations
 from nscn_graph.web import create_app
 
@@ -32,11 +31,9 @@ def identities(text: str) -> list[tuple[str, str, str]]:
 
 
 @pytest.fixture(scope="module")
-def bundled_graph() -> rdflib.Graph:
-    graph = rdflib.Graph()
-    for path in paths.data_files():
-        graph.parse(path)
-    return graph
+def bundled_graph(bundled) -> rdflib.Graph:
+    """The merged graph of the bundled data (the union of its source records' graphs)."""
+    return bundled.to_rdflib()
 
 
 def linked_things(graph: rdflib.Graph) -> dict[str, set[str]]:
@@ -63,13 +60,14 @@ def test_every_identity_link_is_named_by_register_and_thing(client, bundled_grap
             assert note == local and not name.endswith(local), key
 
 
-def test_aarhus_reads_as_wikidata_and_geonames(client):
-    text = client.get("/doc/city/aarhus", headers={"Accept": BROWSER}).get_data(as_text=True)
+def test_copenhagen_reads_as_wikidata_and_geonames(client):
+    text = client.get("/doc/city/copenhagen", headers={"Accept": BROWSER}).get_data(as_text=True)
+    title = Page(text).h1.strip()
     assert identities(text) == [
-        ("https://sws.geonames.org/2624652/", "GeoNames: Aarhus", "2624652"),
-        ("http://www.wikidata.org/entity/Q25319", "Wikidata: Aarhus", "Q25319"),
+        ("https://sws.geonames.org/2618425/", f"GeoNames: {title}", "2618425"),
+        ("http://www.wikidata.org/entity/Q1748", f"Wikidata: {title}", "Q1748"),
     ]
-    assert 'title="Wikidata Q25319"' in text
+    assert 'title="Wikidata Q1748"' in text
 
 
 @pytest.mark.parametrize("predicate", IDENTITY, ids=lambda p: str(p).rsplit("/", 1)[-1])
@@ -92,12 +90,12 @@ def test_one_target_linked_by_two_predicates_is_shown_once(bundled_graph, tmp_pa
     for triple in bundled_graph:
         graph.add(triple)
         if triple[1] in IDENTITY:
-            graph.add((triple[0], rdflib.SKOS.exactMatch, triple[2]))
+            graph.add((triple[0], OWL_SAME_AS, triple[2]))  # the same link, a second predicate
     data = tmp_path / "data.nt"
     graph.serialize(data, format="nt", encoding="utf-8")
     app = create_app({"TESTING": True, "DATA": [str(data)], "DIST": str(tmp_path / "dist")})
-    page = app.test_client().get("/doc/city/aarhus", headers={"Accept": BROWSER})
+    page = app.test_client().get("/doc/city/copenhagen", headers={"Accept": BROWSER})
     assert [href for href, _, _ in identities(page.get_data(as_text=True))] == [
-        "https://sws.geonames.org/2624652/",
-        "http://www.wikidata.org/entity/Q25319",
+        "https://sws.geonames.org/2618425/",
+        "http://www.wikidata.org/entity/Q1748",
     ]

@@ -334,12 +334,11 @@ def test_a_source_record_is_a_prov_entity(ontology: Graph) -> None:
 
 # ------------------------------------------------------- the data uses the new classes
 
-#: Project-like things typed as organisations today (issue 15 names them).
+#: Project-like things that were typed as organisations (issue 15 names them).
 PROJECT_LIKE = ["radical", "vicinity", "100-resilient-cities", "6aika", "smart-tampere"]
 PROJECT_CLASSES = {NSCN.Project, NSCN.Programme, NSCN.SmartCityProgramme, NSCN.Case}
 
 
-@pytest.mark.xfail(strict=True, reason="waits for data/: project-like things retyped (provdata)")
 @pytest.mark.parametrize("slug", PROJECT_LIKE)
 def test_project_like_things_are_projects_not_organisations(bundled, slug: str) -> None:
     graph = bundled.to_rdflib()
@@ -348,19 +347,6 @@ def test_project_like_things_are_projects_not_organisations(bundled, slug: str) 
     assert types & PROJECT_CLASSES and NSCN.Organisation not in types
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="waits for data/: a source that states the co-financing through Nordic Sustainable "
-    "Cities (the reference facts have none)",
-)
-def test_the_roadmap_is_funded_through_a_programme(bundled) -> None:
-    graph = bundled.to_rdflib()
-    roadmap = ID["roadmap/nordic-smart-city-roadmap"]
-    programmes = list(graph.objects(roadmap, NSCN.fundedThrough))
-    assert programmes and all((p, RDF.type, NSCN.Programme) in graph for p in programmes)
-
-
-@pytest.mark.xfail(strict=True, reason="waits for data/: the network's approximate figure")
 def test_the_networks_population_is_marked_approximate(bundled) -> None:
     graph = bundled.to_rdflib()
     network = ID["organisation/nordic-smart-city-network"]

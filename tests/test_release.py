@@ -19,7 +19,7 @@ from nscn_graph import paths
 from nscn_graph.errors import InputError
 from nscn_graph.graph.load import to_rdflib
 from nscn_graph.publish import release
-from nscn_graph.publish.build import ensure_built, read_manifest
+from nscn_graph.publish.build import DUMPS, ensure_built, read_manifest
 from nscn_graph.stores.memory import EmbeddedStore
 from nscn_graph.web import create_app
 
@@ -134,7 +134,11 @@ def test_etags_are_the_same_in_another_server(tmp_path, release_client, releases
         )
 
 
-@pytest.mark.parametrize("suffix", ["ttl", "nt.gz", "jsonld"])
+#: The suffixes of each release's dumps (``nscn-graph-RELEASE.SUFFIX``).
+SUFFIXES = [suffix for _, suffix, _ in DUMPS]
+
+
+@pytest.mark.parametrize("suffix", SUFFIXES)
 def test_latest_redirects_to_the_current_release(release_client, suffix):
     response = release_client.get(f"/dumps/nscn-graph-latest.{suffix}")
     assert response.status_code == 302
@@ -147,7 +151,7 @@ def test_the_listing_names_every_release(release_client):
     assert listing["release"] == "1.1"
     assert [r["version"] for r in listing["releases"]] == ["1.1", "1.0"]
     files = {f["file"] for f in listing["releases"][1]["files"]}
-    assert files == {"nscn-graph-1.0.ttl", "nscn-graph-1.0.nt.gz", "nscn-graph-1.0.jsonld"}
+    assert files == {f"nscn-graph-1.0.{suffix}" for suffix in SUFFIXES}
     assert listing["latest"]["nscn-graph-latest.ttl"].endswith("/dumps/nscn-graph-1.1.ttl")
 
 
@@ -195,11 +199,7 @@ def test_the_release_command(tmp_path):
     assert "release 1.0" in made.out
     index = json.loads((folder / "releases.json").read_text())
     assert [r["version"] for r in index["releases"]] == ["1.0"]
-    assert set(index["releases"][0]["dumps"]) == {
-        "nscn-graph-1.0.ttl",
-        "nscn-graph-1.0.nt.gz",
-        "nscn-graph-1.0.jsonld",
-    }
+    assert set(index["releases"][0]["dumps"]) == {f"nscn-graph-1.0.{s}" for s in SUFFIXES}
     again = run_cli("release", "--releases", str(folder), "--notes", "Nothing.")
     assert again.code == 2 and "has not changed since release 1.0" in again.err
     assert not run_cli("release", "--releases", str(folder)).code == 0  # --notes is required
@@ -230,7 +230,7 @@ def test_the_feed_of_releases_is_atom(release_client):
     enclosures = [
         link.get("href") for link in newest.findall(f"{ATOM}link") if link.get("rel") == "enclosure"
     ]
-    assert len(enclosures) == 3
+    assert len(enclosures) == len(DUMPS)
     for href in [*enclosures, links["related"]]:
         assert (
             release_client.head(href.replace("http://localhost", ""), buffered=True).status_code

@@ -296,10 +296,6 @@ def test_bundled_data_conforms_to_the_shapes_as_shipped(bundled, shapes_graph: G
 PENDING = {
     "S01-smartcity-population": "Reykjavik has no population figure (the reference facts "
     "have only a low-confidence one)",
-    "S08-PagesOfBookShape": "the roadmap writes schema:numberOfPages, not bibo:numPages",
-    "S11-CurrencyOnAmountShape": "the grant carries schema:currency itself, not on a "
-    "schema:MonetaryAmount",
-    "S24-scheme-source": "the themes scheme names no dcterms:source",
 }
 
 

@@ -8,7 +8,7 @@ import pytest
 import requests
 from werkzeug.http import parse_options_header
 
-from nscn_graph.publish.build import read_manifest
+from nscn_graph.publish.build import DUMPS, read_manifest
 
 LICENCE = "https://creativecommons.org/licenses/by/4.0/"
 AARHUS = "https://w3id.org/nscn/id/city/aarhus"
@@ -98,12 +98,12 @@ def test_the_landing_page_is_signposted(client, dist, method):
     assert rels(header, "license") == [LICENCE]
     items = rels(header, "item")
     assert sorted(items) == sorted(
-        f"http://localhost/dumps/{_dump(dist, s)}" for s in ("ttl", "nt.gz", "jsonld")
+        f"http://localhost/dumps/{_dump(dist, s)}" for _, s, _ in DUMPS
     )
     assert rels(header, "linkset") == ["http://localhost/linkset"]
 
 
-@pytest.mark.parametrize("suffix", ["ttl", "nt.gz", "jsonld"])
+@pytest.mark.parametrize("suffix", [suffix for _, suffix, _ in DUMPS])
 @pytest.mark.parametrize("method", ["GET", "HEAD"])
 def test_dumps_are_signposted(client, dist, suffix, method):
     manifest = read_manifest(dist)
@@ -141,7 +141,7 @@ def test_the_linkset_lists_the_landing_page_and_each_dump(client, dist):
     landing = anchors["http://localhost/"]
     assert landing["cite-as"] == [{"href": "https://w3id.org/nscn/dataset"}]
     assert {i["href"] for i in landing["item"]} == {
-        f"http://localhost/dumps/{_dump(dist, s)}" for s in ("ttl", "nt.gz", "jsonld")
+        f"http://localhost/dumps/{_dump(dist, s)}" for _, s, _ in DUMPS
     }
     dump = anchors[f"http://localhost/dumps/{_dump(dist, 'ttl')}"]
     assert dump["collection"] == [{"href": "http://localhost/", "type": "text/html"}]

@@ -149,9 +149,13 @@ class Group:
 
 @dataclass
 class Geometry:
+    """A part of the thing (``IRI#anchor``: its geometry, an amount of money ...), shown in
+    place: its types, its WKT, and its other values as (property, values) pairs."""
+
     anchor: str
     types: list[Value]
     wkt: list[str]
+    values: list[tuple[Value, list[Value]]] = field(default_factory=list)
 
 
 @dataclass
@@ -490,7 +494,12 @@ def _geometry(subject: str, document: Document, link) -> Geometry:
     triples = [t for t in document.own if t.subject.value == subject]
     types = [link(t.object) for t in triples if t.predicate.value == RDF_TYPE]
     wkt = [t.object.value for t in triples if t.predicate.value.endswith("#asWKT")]
-    return Geometry(subject[len(document.iri) + 1 :], types, wkt)
+    others: dict[str, list[Value]] = {}
+    for t in triples:
+        if t.predicate.value != RDF_TYPE and not t.predicate.value.endswith("#asWKT"):
+            others.setdefault(t.predicate.value, []).append(link(t.object))
+    values = [(link(ox.NamedNode(p)), shown) for p, shown in sorted(others.items())]
+    return Geometry(subject[len(document.iri) + 1 :], types, wkt, values)
 
 
 def _groups(
