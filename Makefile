@@ -36,7 +36,7 @@ run: build
 
 test: $(TEST_EXTRAS) test-tools browser store-servers deploy-tools
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2
 
 lint: $(TEST_EXTRAS)
 	$(BIN)/ruff check .
