@@ -19,6 +19,8 @@ from conftest import ROOT, serving
 from playwright.sync_api import sync_playwright
 from test_browser import CHROMIUM, FLAGS, Visit  # skips this module too when chromium is missing
 
+from nscn_graph import paths
+
 pytestmark = [pytest.mark.http, pytest.mark.browser]
 
 
@@ -71,7 +73,7 @@ def test_the_installed_package_is_the_wheel_with_its_own_sources(installed, empt
     site = Path(sysconfig.get_path("purelib", vars={"base": venv, "platbase": venv}))
     assert Path(package).is_relative_to(site)
     assert Path(root) == Path(package).parent / "bundle"
-    assert {Path(f).name for f in data} == {f.name for f in (ROOT / "data").glob("*.ttl")}
+    assert {Path(f).name for f in data} == {f.name for f in paths.data_files()}
     assert not any(Path(f).is_relative_to(ROOT) for f in [package, root, *data])
     vendor = Path(package).parent / "web" / "static" / "vendor"
     assert "@zazuko/yasgui" in (vendor / "yasgui" / "NOTICE").read_text(encoding="utf-8")
