@@ -52,16 +52,16 @@ def test_the_child_counts_the_triples():
 
 
 def test_the_context_files_are_validated_with_the_document():
-    data = paths.ROOT / "data" / "cities.ttl"
+    data = paths.ROOT / "data" / "cities.trig"
     context = [(f"data/{p.name}", p) for p in paths.data_files()]
-    together = _validate(data.read_bytes(), context=context)
+    together = _validate(data.read_bytes(), formats.TRIG, name="doc.trig", context=context)
     assert together.conforms is True
-    assert "data/cities.ttl" in together.report["context"]["files"]
+    assert "data/cities.trig" in together.report["context"]["files"]
     # a document named as a published file stands in for it
-    edited = _validate(data.read_bytes(), name="cities.ttl", context=context)
+    edited = _validate(data.read_bytes(), formats.TRIG, name="cities.trig", context=context)
     assert edited.conforms is True
-    assert "data/cities.ttl" not in edited.report["context"]["files"]
-    alone = _validate(data.read_bytes())
+    assert "data/cities.trig" not in edited.report["context"]["files"]
+    alone = _validate(data.read_bytes(), formats.TRIG, name="doc.trig")
     assert alone.conforms is False
 
 

@@ -377,9 +377,10 @@ def test_validation_form_and_report_fit_the_page_column(visit):
     visit.page.set_viewport_size({"width": 700, "height": 900})  # a narrow window
     visit.open("/validate")
     page = visit.page
-    cases = (Path(__file__).parent.parent / "data" / "cases.ttl").read_text(encoding="utf-8")
+    cases = (Path(__file__).parent.parent / "data" / "cases.trig").read_text(encoding="utf-8")
     pasted = cases.replace("<https://w3id.org/nscn/id/theme/>", "<https://w3id.org/nscn/id/thme/>")
     page.locator("#data").fill(pasted)
+    page.locator("#format").select_option("trig")
     page.locator("#alone").check()
     page.locator("form.validate button[type=submit]").click()
     page.locator("table.report").wait_for(state="visible", timeout=60_000)

@@ -113,7 +113,7 @@ def test_the_data_version_is_the_data_files(tmp_path):
 
     one = create_app({"TESTING": True}).extensions["nscn"].data_version
     assert one and one == create_app({"TESTING": True}).extensions["nscn"].data_version
-    copy = tmp_path / "cities.ttl"
+    copy = tmp_path / "cities.trig"
     source = next(p for p in paths.data_files() if p.name.startswith("cit"))
     copy.write_bytes(source.read_bytes() + b"\n# edited\n")
     files = [str(copy if p == source else p) for p in paths.data_files()]

@@ -8,6 +8,7 @@ import shlex
 import shutil
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 import rdflib
 from conftest import run_cli
@@ -15,6 +16,8 @@ from rdflib import RDF, RDFS, XSD, Literal, Namespace
 from rdflib.compare import isomorphic
 
 from nscn_graph import paths
+from nscn_graph.graph.load import to_rdflib
+from nscn_graph.namespaces import PREFIXES
 
 ID = Namespace("https://w3id.org/nscn/id/")
 NSCN = Namespace("https://w3id.org/nscn/ontology#")
@@ -43,12 +46,29 @@ def test_report_as_json(cli):
 
 
 def _edited(tmp_path: Path, name: str, edit) -> Path:
-    """A copy of the bundled ``data/NAME`` after ``edit(graph)``, under the same name."""
-    graph = rdflib.Graph().parse(paths.ROOT / "data" / name)
-    edit(graph)
+    """A copy of the bundled ``data/NAME`` (TriG) under the same name, after ``edit(graph)``
+    on each of its source-record graphs: an edit changes what a graph holds of the statements
+    it concerns, so the corruption is planted inside the graph blocks, where an editor would
+    make it, and the merged graph is corrupted as the one Turtle file was before."""
+    graphs: dict = {}
+    for quad in ox.parse(path=paths.ROOT / "data" / name, format=ox.RdfFormat.TRIG):
+        graph = graphs.setdefault(quad.graph_name, rdflib.Graph())
+        graph.add(tuple(to_rdflib(t) for t in quad.triple))
+    quads = []
+    for graph_name, graph in graphs.items():
+        if not isinstance(graph_name, ox.DefaultGraph):
+            edit(graph)
+        edited = ox.parse(graph.serialize(format="nt"), format=ox.RdfFormat.N_TRIPLES)
+        quads += [ox.Quad(*q.triple, graph_name) for q in edited]
     out = tmp_path / name
-    graph.serialize(out, format="turtle")
+    ox.serialize(quads, out, ox.RdfFormat.TRIG, prefixes=PREFIXES)
     return out
+
+
+def _replace(g, subject, predicate, value) -> None:
+    """``subject predicate value`` in place of the graph's values, in a graph that has any."""
+    if (subject, predicate, None) in g:
+        g.set((subject, predicate, value))
 
 
 def _label_removed(g):
@@ -56,36 +76,27 @@ def _label_removed(g):
 
 
 def _wrong_datatype(g):
-    g.set((ID["city/oslo"], GEO.lat, Literal("north", datatype=XSD.string)))
+    _replace(g, ID["city/oslo"], GEO.lat, Literal("north", datatype=XSD.string))
 
 
 def _coordinate_out_of_range(g):
-    g.set((ID["city/bergen"], GEO.long, Literal("205.3242", datatype=XSD.decimal)))
+    _replace(g, ID["city/bergen"], GEO.long, Literal("205.3242", datatype=XSD.decimal))
 
 
 def _dangling_link(g):
-    g.set((ID["lab/vejle-citylab"], NSCN.city, ID["city/atlantis"]))
+    _replace(g, ID["lab/vejle-citylab"], NSCN.city, ID["city/atlantis"])
 
 
 def _duplicated_identifier(g):
-    g.set(
-        (
-            ID["lab/vejle-citylab"],
-            DCTERMS.identifier,
-            g.value(ID["lab/aarhus-city-lab"], DCTERMS.identifier),
-        )
-    )
+    taken = g.value(ID["lab/aarhus-city-lab"], DCTERMS.identifier)
+    if taken is not None:
+        _replace(g, ID["lab/vejle-citylab"], DCTERMS.identifier, taken)
 
 
 def _string_for_iri(g):
-    g.remove((ID["lab/smart-kalasatama"], DCTERMS.source, None))
-    g.add(
-        (
-            ID["lab/smart-kalasatama"],
-            DCTERMS.source,
-            Literal("https://forumvirium.fi/en/kalasatama-grows-through-experiments/"),
-        )
-    )
+    for source in list(g.objects(ID["lab/smart-kalasatama"], DCTERMS.source)):
+        g.remove((ID["lab/smart-kalasatama"], DCTERMS.source, source))
+        g.add((ID["lab/smart-kalasatama"], DCTERMS.source, Literal(str(source))))
 
 
 def _missing_type(g):
@@ -93,19 +104,19 @@ def _missing_type(g):
 
 
 def _negative_population(g):
-    figure = next(g.subjects(NSCN.populationOf, ID["city/helsinki"]))
-    g.set((figure, NSCN.populationCount, Literal(-653835)))
+    for figure in list(g.subjects(NSCN.populationOf, ID["city/helsinki"])):
+        _replace(g, figure, NSCN.populationCount, Literal(-653835))
 
 
 CORRUPTIONS = [
-    pytest.param("cities.ttl", _label_removed, "city:aarhus", id="label-removed"),
-    pytest.param("cities.ttl", _wrong_datatype, "city:oslo", id="wrong-datatype"),
-    pytest.param("cities.ttl", _coordinate_out_of_range, "city:bergen", id="longitude-205"),
-    pytest.param("labs.ttl", _dangling_link, "lab:vejle-citylab", id="dangling-link"),
-    pytest.param("labs.ttl", _duplicated_identifier, "lab:", id="duplicated-identifier"),
-    pytest.param("labs.ttl", _string_for_iri, "lab:smart-kalasatama", id="string-for-iri"),
-    pytest.param("labs.ttl", _missing_type, "lab:aarhus-city-lab", id="missing-type"),
-    pytest.param("cities.ttl", _negative_population, "population", id="negative-population"),
+    pytest.param("cities.trig", _label_removed, "city:aarhus", id="label-removed"),
+    pytest.param("cities.trig", _wrong_datatype, "city:oslo", id="wrong-datatype"),
+    pytest.param("cities.trig", _coordinate_out_of_range, "city:bergen", id="longitude-205"),
+    pytest.param("labs.trig", _dangling_link, "lab:vejle-citylab", id="dangling-link"),
+    pytest.param("labs.trig", _duplicated_identifier, "lab:", id="duplicated-identifier"),
+    pytest.param("labs.trig", _string_for_iri, "lab:smart-kalasatama", id="string-for-iri"),
+    pytest.param("labs.trig", _missing_type, "lab:aarhus-city-lab", id="missing-type"),
+    pytest.param("cities.trig", _negative_population, "population", id="negative-population"),
 ]
 
 
@@ -226,7 +237,7 @@ def test_build_writes_nothing_when_validation_fails(cli, tmp_path):
     root = tmp_path / "root"
     for folder in ("ontology", "data", "shapes"):
         shutil.copytree(paths.ROOT / folder, root / folder)
-    _edited(root / "data", "cities.ttl", _label_removed)  # overwrites the copy in place
+    _edited(root / "data", "cities.trig", _label_removed)  # overwrites the copy in place
     out = tmp_path / "out"
     result = cli("build", "--out", str(out), env={"NSCN_ROOT": str(root)})
     assert result.code == 1

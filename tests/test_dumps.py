@@ -180,7 +180,7 @@ def test_served_data_other_than_the_build_is_rebuilt(tmp_path, dist):
 
     other = tmp_path / "other"
     shutil.copytree(dist, other)
-    files = [str(p) for p in paths.data_files() if p.name != "themes.ttl"]
+    files = [str(p) for p in paths.data_files() if p.name != "themes.trig"]
     app = create_app({"TESTING": True, "DIST": str(other), "DATA": files})
     manifest = app.extensions["nscn_dist"].manifest
     assert manifest["triples"] == len(app.extensions["nscn"].store)
@@ -281,7 +281,7 @@ def _app(tmp_path, **config):
 def _fewer_files():
     from nscn_graph import paths
 
-    return [str(p) for p in paths.data_files() if p.name != "themes.ttl"]
+    return [str(p) for p in paths.data_files() if p.name != "themes.trig"]
 
 
 def test_two_servers_sharing_a_dist_each_serve_their_own_build(tmp_path):

@@ -59,7 +59,7 @@ def test_unknown_suffix_is_an_input_error(tmp_path: Path):
 
 def test_subjects_remember_their_file(bundled):
     aarhus = "https://w3id.org/nscn/id/city/aarhus"
-    assert [Path(f).name for f in bundled.files_of(aarhus)] == ["cities.ttl"]
+    assert [Path(f).name for f in bundled.files_of(aarhus)] == ["cities.trig"]
 
 
 def test_rebasing_moves_every_minted_iri(tmp_path: Path, bundled):
@@ -72,8 +72,8 @@ def test_rebasing_moves_every_minted_iri(tmp_path: Path, bundled):
 
 
 def test_edited_copy_replaces_its_original(tmp_path: Path, bundled):
-    cities = next(f for f in bundled.files if f.name == "cities.ttl")
-    copy = tmp_path / "my-cities.ttl"
+    cities = next(f for f in bundled.files if f.name == "cities.trig")
+    copy = tmp_path / "my-cities.trig"
     copy.write_text(cities.read_text().replace('"Aarhus"@en', '"Aarhus (edited)"@en'))
     loaded = load_in_context([copy], bundled.files)
     labels = {

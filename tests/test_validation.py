@@ -114,6 +114,7 @@ def test_unsupported_type_is_415(client, content_type):
     response = _post(client, b"a,b\n", content_type)
     assert response.status_code == 415
     assert "text/turtle" in response.headers["Accept-Post"]
+    assert "application/trig" in response.headers["Accept-Post"]  # as the data files are
 
 
 def test_not_acceptable(client):
@@ -322,19 +323,20 @@ def test_deeply_nested_jsonld_is_400_and_the_server_answers_on(client):
     assert _post(client, VALID.read_bytes()).status_code == 200
 
 
-CITIES = paths.ROOT / "data" / "cities.ttl"
+CITIES = paths.ROOT / "data" / "cities.trig"
+TRIG = "application/trig"
 
 
 def test_a_data_file_is_validated_with_the_published_data(client):
-    report = _post(client, CITIES.read_bytes(), alone=False).get_json()
+    report = _post(client, CITIES.read_bytes(), TRIG, alone=False).get_json()
     assert report["conforms"] is True and report["results"] == []
-    assert "data/countries.ttl" in report["context"]["files"]
+    assert "data/countries.trig" in report["context"]["files"]
     assert report["document"]["triples"] > 500
     assert report["triples"] > report["document"]["triples"]
 
 
 def test_alone_validates_the_document_on_its_own(client):
-    report = _post(client, CITIES.read_bytes(), alone=True).get_json()
+    report = _post(client, CITIES.read_bytes(), TRIG, alone=True).get_json()
     assert report["conforms"] is False
     assert len([r for r in report["results"] if r["severity"] == "Violation"]) >= 10
     assert report["context"] == {"files": [], "triples": 0}
@@ -345,7 +347,7 @@ def test_alone_as_a_query_parameter(client, flag, alone):
     response = client.post(
         f"/validate?alone={flag}",
         data=CITIES.read_bytes(),
-        headers={"Content-Type": "text/turtle", "Accept": "application/json"},
+        headers={"Content-Type": TRIG, "Accept": "application/json"},
     )
     assert response.get_json()["conforms"] is (not alone)
 
@@ -354,7 +356,7 @@ def test_alone_takes_only_true_or_false(client):
     response = client.post(
         "/validate?alone=maybe",
         data=CITIES.read_bytes(),
-        headers={"Content-Type": "text/turtle", "Accept": "application/json"},
+        headers={"Content-Type": TRIG, "Accept": "application/json"},
     )
     assert response.status_code == 400 and "alone=" in response.get_json()["detail"]
 
@@ -373,14 +375,14 @@ def test_a_change_is_checked_against_what_links_to_it(client):
 def test_an_uploaded_data_file_stands_in_for_the_published_one(client):
     response = client.post(
         "/validate",
-        data={"file": (io.BytesIO(CITIES.read_bytes()), "cities.ttl")},
+        data={"file": (io.BytesIO(CITIES.read_bytes()), "cities.trig")},
         headers={"Accept": "application/json"},
         content_type="multipart/form-data",
     )
     report = response.get_json()
     assert report["conforms"] is True
-    assert "data/cities.ttl" not in report["context"]["files"]
-    assert "data/countries.ttl" in report["context"]["files"]
+    assert "data/cities.trig" not in report["context"]["files"]
+    assert "data/countries.trig" in report["context"]["files"]
 
 
 def test_the_form_keeps_the_pasted_text_on_the_report_page(client):
@@ -445,6 +447,7 @@ def test_the_web_process_parses_no_posted_document(client, monkeypatch):
         raise AssertionError("a posted document was parsed in the web process")
 
     monkeypatch.setattr(load, "parse_bytes", refuse)
+    monkeypatch.setattr(load, "parse_bytes_quads", refuse)
     report = _post(client, _document(VALID, "application/rdf+xml"), "application/rdf+xml")
     assert report.status_code == 200 and report.get_json()["conforms"] is True
 
@@ -453,7 +456,7 @@ def test_published_data_over_http(live_server):
     response = requests.post(
         live_server + "/validate",
         data=CITIES.read_bytes(),
-        headers={"Content-Type": "text/turtle", "Accept": "application/json"},
+        headers={"Content-Type": TRIG, "Accept": "application/json"},
         timeout=120,
     )
     assert response.status_code == 200 and response.json()["conforms"] is True

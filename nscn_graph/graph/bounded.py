@@ -4,12 +4,14 @@ have a timeout, and parsing alone can cost super-linear time: deeply nested RDF/
 
 The child receives the document's bytes on its standard input and the job (format, base,
 limits, the context files) as one JSON argument. It parses the document (with the checks of
-:func:`nscn_graph.graph.load.parse_bytes`: no remote context is read, entity bombs and deep JSON
-are refused), adds the context, the published data files (left out: the triples about the
-subjects the document describes, as ``nscn-graph validate FILE`` does), and validates with no
-inference and no ``owl:imports``: it loads nothing from a URL. It answers on its standard output
-with the report as JSON, or with the error that stopped it (a syntax error with its line and
-column, a document over the triple limit), which the parent raises as the same typed error.
+:func:`nscn_graph.graph.load.parse_bytes_quads`: no remote context is read, entity bombs and
+deep JSON are refused; the named graphs of a TriG or N-Quads document are kept, merged into
+the default graph as the loader does), adds the context, the published data files (left out:
+the triples about the subjects the document describes, as ``nscn-graph validate FILE`` does),
+and validates with no inference and no ``owl:imports``: it loads nothing from a URL. It answers
+on its standard output with the report as JSON, or with the error that stopped it (a syntax
+error with its line and column, a document over the triple limit), which the parent raises as
+the same typed error.
 """
 
 from __future__ import annotations
@@ -138,32 +140,38 @@ def validate_triples(
 
 def _run(job: dict, data: bytes) -> dict:
     """The child's work: parse, add the context, validate; the report or the error."""
-    from nscn_graph.graph.load import LoadedGraph, add_context, key_of, parse_bytes
+    from nscn_graph.graph.load import DEFAULT, LoadedGraph, add_context, key_of, parse_bytes_quads
     from nscn_graph.graph.validate import validate_loaded
 
     name, base = job["name"], job["base"]
-    fmt = formats.by_name(job["format"], formats.RDF_FORMATS)
+    fmt = formats.by_name(job["format"], formats.READABLE_FORMATS)
     try:
-        triples = parse_bytes(data, fmt, base=base, name=name)
+        quads = parse_bytes_quads(data, fmt, base=base, name=name)
     except RdfSyntaxError as error:
         if "remote context" in error.detail:
             error.detail = "remote JSON-LD contexts are never fetched: embed the context"
         raise
     most = job["max_triples"]
-    if most is not None and len(triples) > most:
+    if most is not None and len(quads) > most:
         raise PayloadTooLarge(
-            f"the document holds {len(triples)} triples; /validate checks at most {most}"
+            f"the document holds {len(quads)} triples; /validate checks at most {most}"
         )
     store = ox.Store()
     # extend, not bulk_extend: the bulk loader reserves 200 MB of buffers up front, which the
-    # memory limit would count against the document
-    store.extend(ox.Quad(*t) for t in triples)
+    # memory limit would count against the document. As the loader does, the named graphs
+    # (a TriG or N-Quads document's source records) are kept and merged into the default graph.
+    store.extend(quads)
+    store.extend(ox.Quad(*q.triple) for q in quads if not isinstance(q.graph_name, ox.DefaultGraph))
     subjects: dict[str, set[str]] = {}
-    for triple in triples:
-        subjects.setdefault(key_of(triple.subject), set()).add(name)
-    loaded = LoadedGraph([Path(name)], store, subjects)
+    placed: dict[tuple[str, str], set[str]] = {}
+    for quad in quads:
+        subject = key_of(quad.subject)
+        graph = DEFAULT if isinstance(quad.graph_name, ox.DefaultGraph) else quad.graph_name.value
+        subjects.setdefault(subject, set()).add(name)
+        placed.setdefault((subject, graph), set()).add(name)
+    loaded = LoadedGraph([Path(name)], store, subjects, placed)
     document_triples = len(loaded)
-    # an uploaded file named as a published one (an edited cities.ttl) stands in for it
+    # an uploaded file named as a published one (an edited cities.trig) stands in for it
     context = [
         (shown, Path(path)) for shown, path in job["context"] if Path(shown).name != Path(name).name
     ]

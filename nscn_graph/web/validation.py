@@ -7,8 +7,9 @@ document's), as ``nscn-graph validate FILE`` does with the rest of ``data/``: li
 or organisations described in other files resolve. ``?alone=true`` (the form's "alone" box)
 validates the document on its own, as ``nscn-graph validate --alone FILE``.
 
-The document's format comes from ``Content-Type`` (Turtle, N-Triples, JSON-LD, RDF/XML), or
-from the form a browser sends (pasted text or an uploaded file). The report is sent by
+The document's format comes from ``Content-Type`` (Turtle, N-Triples, JSON-LD, RDF/XML, or TriG
+and N-Quads, whose named graphs are the source records of its statements, as in ``data/``), or
+from the form a browser sends (pasted text or an uploaded file, by its name). The report is sent by
 ``Accept``: Turtle (the SHACL report graph, preferred), JSON (the project's report, as
 ``nscn-graph validate --format json`` prints it), or a page for browsers.
 
@@ -50,7 +51,9 @@ bp = Blueprint("validation", __name__)
 #: JSON report, a page.
 OFFERS = (formats.TURTLE, formats.JSON, formats.HTML)
 FORMS = ("multipart/form-data", "application/x-www-form-urlencoded")
-ACCEPT_POST = ", ".join(m for f in formats.RDF_FORMATS for m in f.media_types)
+#: The document formats taken: the graph formats and the dataset formats (named graphs).
+POSTED = formats.READABLE_FORMATS
+ACCEPT_POST = ", ".join(m for f in POSTED for m in f.media_types)
 
 
 def init_app(app: Flask) -> None:
@@ -73,9 +76,7 @@ class Posted:
 @bp.get("/validate")
 def form():
     """The page with a form to paste or upload data."""
-    return render_template(
-        "validate.html", formats=formats.RDF_FORMATS, limits=_limits(), posted=Posted()
-    )
+    return render_template("validate.html", formats=POSTED, limits=_limits(), posted=Posted())
 
 
 @bp.post("/validate")
@@ -122,7 +123,7 @@ def _from_body() -> Posted:
         fmt = formats.by_name(request.mimetype) if request.mimetype else None
     except KeyError:
         fmt = None
-    if fmt is None or fmt not in formats.RDF_FORMATS:
+    if fmt is None or fmt not in POSTED:
         raise UnsupportedMediaType(
             f"send the document as one of: {ACCEPT_POST}",
             headers={"Accept-Post": ACCEPT_POST},
@@ -146,12 +147,12 @@ def _from_form(posted: Posted) -> Posted:
     fmt = None
     if chosen and chosen != "auto":
         try:
-            fmt = formats.by_name(chosen, formats.RDF_FORMATS)
+            fmt = formats.by_name(chosen, POSTED)
         except KeyError:
             fmt = None
         if fmt is None:
             raise UnsupportedMediaType(
-                "choose Turtle, N-Triples, JSON-LD or RDF/XML",
+                "choose Turtle, N-Triples, JSON-LD, RDF/XML, TriG or N-Quads",
                 headers={"Accept-Post": ACCEPT_POST},
             )
     else:
@@ -237,7 +238,7 @@ def _form_error(error: NscnError, posted: Posted) -> Response:
 def _page(posted: Posted, **shown) -> str:
     return render_template(
         "validate.html",
-        formats=formats.RDF_FORMATS,
+        formats=POSTED,
         limits=_limits(),
         posted=posted,
         name=posted.name,
