@@ -36,7 +36,7 @@ run: build
 
 test: $(TEST_EXTRAS) test-tools browser store-servers deploy-tools
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -n 2
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 lint: $(TEST_EXTRAS)
 	$(BIN)/ruff check .
