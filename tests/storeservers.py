@@ -10,6 +10,8 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -270,3 +272,26 @@ class FreezableStore:
         self.thaw()
         self._server.shutdown()
         self._server.server_close()
+
+
+@contextmanager
+def started(name: str, folder: Path) -> Iterator[Running]:
+    """The store ``name`` (``oxigraph`` or ``virtuoso``) running from ``folder`` while the
+    block runs, stopped after it; a missing server program skips the tests that need it, and
+    says so loudly (for fixtures)."""
+    import pytest
+
+    starters = {"oxigraph": start_oxigraph, "virtuoso": start_virtuoso}
+    try:
+        running = starters[name](folder)
+    except FileNotFoundError as exc:
+        message = (
+            f"!!! {name.upper()} STORE TESTS SKIPPED: {exc} "
+            "(make test installs it as root: make store-servers) !!!"
+        )
+        print("\n" + message, file=sys.stderr)
+        pytest.skip(message)
+    try:
+        yield running
+    finally:
+        running.stop()

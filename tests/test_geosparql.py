@@ -239,25 +239,13 @@ def in_memory() -> Iterator[Ask]:
     pool.close()
 
 
-def _skip_loudly(name: str, reason: str):
-    pytest.skip(f"!!! {name.upper()} GEOSPARQL TESTS SKIPPED: {reason} !!!")
-
-
 @pytest.fixture(scope="module", params=["oxigraph", "virtuoso"])
 def remote(request, tmp_path_factory) -> Iterator[storeservers.Running]:
     """Each real store, started once for this module and loaded with `nscn-graph load`."""
-    name = request.param
-    start = {"oxigraph": storeservers.start_oxigraph, "virtuoso": storeservers.start_virtuoso}
-    try:
-        running = start[name](tmp_path_factory.mktemp(name))
-    except FileNotFoundError as exc:
-        _skip_loudly(name, f"{exc} (make test installs it as root: make store-servers)")
-    try:
+    with storeservers.started(request.param, tmp_path_factory.mktemp(request.param)) as running:
         result = run_cli("load", "--store", running.spec, env=running.environ())
         assert result.code == 0, result.err
         yield running
-    finally:
-        running.stop()
 
 
 #: The local stores, always tested.

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import http.server
 import re
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -384,25 +383,11 @@ def test_live_server_over_the_persistent_store(persistent_dir):
 # --- real SPARQL 1.1 stores ----------------------------------------------------------------
 
 
-def _skip_loudly(name: str, reason: str):
-    message = f"!!! {name.upper()} STORE TESTS SKIPPED: {reason} !!!"
-    print("\n" + message, file=sys.stderr)
-    pytest.skip(message)
-
-
 @pytest.fixture(scope="session", params=["oxigraph", "virtuoso"])
 def remote(request, tmp_path_factory) -> Iterator[storeservers.Running]:
     """Each real store, started once for the session, loaded with `nscn-graph load`."""
-    name = request.param
-    start = {"oxigraph": storeservers.start_oxigraph, "virtuoso": storeservers.start_virtuoso}
-    try:
-        running = start[name](tmp_path_factory.mktemp(name))
-    except FileNotFoundError as exc:
-        _skip_loudly(name, f"{exc} (make test installs it as root: make store-servers)")
-    try:
+    with storeservers.started(request.param, tmp_path_factory.mktemp(request.param)) as running:
         yield running
-    finally:
-        running.stop()
 
 
 @pytest.fixture(scope="session")
