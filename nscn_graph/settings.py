@@ -189,6 +189,15 @@ SETTINGS: tuple[Setting, ...] = (
         int,
     ),
     Setting(
+        "MEMORY_STORE_BUDGET",
+        1024,
+        "megabytes the embedded store (`memory`) may take in RAM, counted once for every "
+        "process that reads it (master, web workers, query workers): within it the graph stays "
+        "in memory (fastest); past it, it is written once to a read-only on-disk store that "
+        "they all share (one copy, slower scans); 0: always on disk",
+        int,
+    ),
+    Setting(
         "VALIDATE_MAX_BYTES",
         5_000_000,
         "largest document `/validate` accepts, in bytes (413 above)",

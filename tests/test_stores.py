@@ -206,6 +206,42 @@ def embedded() -> EmbeddedStore:
     return EmbeddedStore.from_files(paths.data_files())
 
 
+# --- the embedded store's two layouts ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("budget", "readers", "on_disk"),
+    [
+        (None, 11, False),  # no budget (the library): in memory
+        (1 << 30, 11, False),  # the bundled data, 11 copies, fit in 1 GiB
+        (1 << 20, 11, True),  # ... not in 1 MiB: one shared copy on disk
+        (0, 1, True),  # 0: always on disk
+    ],
+)
+def test_the_embedded_store_stays_in_memory_while_its_copies_fit_the_budget(
+    budget, readers, on_disk, embedded
+):
+    store = open_store("memory", files=paths.data_files(), memory_budget=budget, readers=readers)
+    assert isinstance(store, PersistentStore) is on_disk
+    assert store.name == "memory" and store.capabilities == embedded.capabilities
+    assert store.data_version() == embedded.data_version()
+    assert_same_answers(store, embedded)
+
+
+@pytest.mark.parametrize("budget", [0, 1024])
+def test_the_server_answers_alike_in_either_layout(budget):
+    app = create_app({"MEMORY_STORE_BUDGET": budget, "TESTING": True})
+    on_disk = isinstance(app.extensions["nscn"].store, PersistentStore)
+    assert on_disk is (budget == 0)
+    response = app.test_client().get(
+        "/sparql",
+        query_string={"query": "SELECT (COUNT(*) AS ?n) WHERE { ?c a nscn:SmartCity }"},
+        headers={"Accept": "application/sparql-results+json"},
+    )
+    assert response.status_code == 200
+    assert response.json["results"]["bindings"][0]["n"]["value"] == "14"
+
+
 # --- the persistent on-disk store -----------------------------------------------------------
 
 

@@ -320,6 +320,12 @@ class StoreDocuments(Documents):
                 record.sources.append(source)
             if isinstance(label, ox.Literal) and label not in record.labels:
                 record.labels.append(label)
+        # in a stable order, whatever order the store gives its rows in
+        for triple in triples:
+            graphs.get(triple, []).sort()
+        for record in records.values():
+            record.sources.sort(key=str)
+            record.labels.sort(key=lambda label: (label.language or "", label.value))
         return list(triples)
 
     def _context(self, document: Document) -> list[ox.Triple]:

@@ -42,6 +42,7 @@ import pyoxigraph as ox
 
 from nscn_graph import errors, formats
 from nscn_graph.graph.serialize import serialize
+from nscn_graph.processes import status_kb
 from nscn_graph.sparql.query import is_graph_result
 from nscn_graph.stores import Store
 from nscn_graph.stores.memory import EmbeddedStore
@@ -191,7 +192,7 @@ def _worker_main(conn: multiprocessing.connection.Connection, setup: _Setup, par
         opener()
     _limit_memory(setup.memory_limit)
     _exit_with_parent(parent)
-    conn.send_bytes(pickle.dumps(("hello", isolated)))
+    conn.send_bytes(pickle.dumps(("hello", isolated, _peak_kb())))
     while True:
         try:
             job = pickle.loads(conn.recv_bytes())
@@ -214,12 +215,17 @@ def _worker_main(conn: multiprocessing.connection.Connection, setup: _Setup, par
         except Exception:  # a bug or a store failure: logged here, a generic 500 there
             log.exception("query worker failed")
             message = ("bug", None)
-        try:
-            conn.send_bytes(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
+        try:  # with its peak memory, so that the web thread reads /proc only when it grew
+            conn.send_bytes(pickle.dumps((*message, _peak_kb()), protocol=pickle.HIGHEST_PROTOCOL))
         except (BrokenPipeError, OSError):
             os._exit(0)
         if leave:
             os._exit(0)
+
+
+def _peak_kb() -> int:
+    """The most memory (resident set, kB) this process has held: one cheap system call."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 def _limit_memory(limit: int) -> None:
@@ -227,7 +233,7 @@ def _limit_memory(limit: int) -> None:
     inherited from the web process stays shared, copy-on-write)."""
     if limit <= 0:
         return
-    inherited = _status_kb(os.getpid(), "VmData") * 1024
+    inherited = status_kb(os.getpid(), "VmData") * 1024
     _, hard = resource.getrlimit(resource.RLIMIT_DATA)
     soft = inherited + limit
     if hard != resource.RLIM_INFINITY:
@@ -236,18 +242,6 @@ def _limit_memory(limit: int) -> None:
         resource.setrlimit(resource.RLIMIT_DATA, (soft, hard))
     except (ValueError, OSError):  # the RSS watch in the web process still holds
         pass
-
-
-def _status_kb(pid: int, field: str) -> int:
-    """A ``kB`` field of ``/proc/PID/status`` (0 where there is none)."""
-    try:
-        with open(f"/proc/{pid}/status", "rb") as status:
-            for line in status:
-                if line.startswith(field.encode() + b":"):
-                    return int(line.split()[1])
-    except (OSError, ValueError, IndexError):
-        pass
-    return 0
 
 
 def _close_inherited_files(*, keep: int) -> None:
@@ -306,11 +300,12 @@ class _Worker:
         self.owner = os.getpid()
         self.isolated = False
         self.baseline = 0  # kB of its own memory when it started
+        self.peak = 0  # kB of its peak resident set when it started
 
     def grown(self) -> int:
         """Bytes of its own memory (``RssAnon``) gained since it started."""
         pid = self.process.pid
-        return 0 if pid is None else max(0, _status_kb(pid, "RssAnon") - self.baseline) * 1024
+        return 0 if pid is None else max(0, status_kb(pid, "RssAnon") - self.baseline) * 1024
 
     def stop(self, *, wait: float = 0.0) -> None:
         """Stop it: its pipe closed, it leaves by itself within ``wait`` seconds when idle
@@ -388,11 +383,11 @@ class QueryPool:
         try:
             if not mine.poll(30):
                 raise EOFError
-            _, worker.isolated = pickle.loads(mine.recv_bytes())
+            _, worker.isolated, worker.peak = pickle.loads(mine.recv_bytes())
         except (EOFError, OSError):
             worker.stop()
             raise WorkerBug("a query worker did not start") from None
-        worker.baseline = _status_kb(process.pid, "RssAnon") if process.pid else 0
+        worker.baseline = status_kb(process.pid, "RssAnon") if process.pid else 0
         if self._setup.isolate and not worker.isolated and not _warned_isolation:
             _warn_isolation()
         return worker
@@ -464,7 +459,13 @@ class QueryPool:
         if kind == "memory":  # the worker leaves after saying so
             self._discard(worker, "memory")
             raise self._out_of_memory()
-        if self.memory_limit and worker.grown() > self.memory_limit * RECYCLE_SHARE:
+        keep = self.memory_limit * RECYCLE_SHARE
+        # its peak bounds what it holds now: only a worker whose peak passed the share is looked at
+        if (
+            self.memory_limit
+            and (message[-1] - worker.peak) * 1024 > keep
+            and worker.grown() > keep
+        ):
             self._discard(worker, "recycled")  # give the memory back: a fresh one when needed
         else:
             self._idle.put(worker)

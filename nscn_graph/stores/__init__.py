@@ -83,9 +83,13 @@ def open_store(
     connect_timeout: float = 3.0,
     concurrency: int = 4,
     environ: Mapping[str, str] | None = None,
+    memory_budget: int | None = None,
+    readers: int = 1,
 ) -> Store:
-    """The store named by ``spec``. ``files`` feed a store read from the data files; a remote
-    store's credentials come from ``environ`` (default: the process environment), read once."""
+    """The store named by ``spec``. ``files`` feed a store read from the data files (kept in
+    memory while ``readers`` copies of it fit in ``memory_budget`` bytes, written to a shared
+    on-disk store past it); a remote store's credentials come from ``environ`` (default: the
+    process environment), read once."""
     if isinstance(spec, str):
         spec = parse_spec(spec, base=base)
     options = OpenOptions(
@@ -95,6 +99,8 @@ def open_store(
         connect_timeout=connect_timeout,
         concurrency=concurrency,
         environ=environ,
+        memory_budget=memory_budget,
+        readers=readers,
     )
     return backend_of(spec).open(spec, options)
 

@@ -116,6 +116,11 @@ class OpenOptions:
     connect_timeout: float = 3.0
     concurrency: int = 4
     environ: Mapping[str, str] | None = None
+    #: bytes a store read into memory may take, counted once per process that will read it
+    #: (``None``: no bound, it stays in memory)
+    memory_budget: int | None = None
+    #: how many processes will read the store (each may end up with its own copy of its pages)
+    readers: int = 1
 
 
 class Spec(Protocol):

@@ -308,6 +308,9 @@ class SparqlStore:
         session = getattr(self._local, "session", None)
         if session is None or getattr(self._local, "pid", None) != os.getpid():
             session = requests.Session()
+            # the store is the URL configured, reached directly: no proxy or .netrc from the
+            # environment (reading them costs a pass over the environment on every call)
+            session.trust_env = False
             session.headers["User-Agent"] = f"nscn-graph/{__version__}"
             if self.credentials:
                 session.auth = _ChallengeAuth(*self.credentials)

@@ -17,6 +17,8 @@ from nscn_graph.namespaces import rebase_prefixes
 from nscn_graph.publish.describe import Summary
 from nscn_graph.stores import Store, open_store
 
+MB = 1 << 20
+
 
 class Published:
     """The store and the facts computed from it once. A remote store that is down at start-up
@@ -47,6 +49,10 @@ def init_app(app: Flask) -> None:
     root = Path(config["ROOT"])
     files = [Path(p) for p in config["DATA"]] if config["DATA"] else paths.data_files(root)
     concurrency = config["STORE_CONCURRENCY"] or max(1, config["THREADS"] - 1)
+    # every process that reads an in-memory graph may end up with its own copy of its pages
+    # (reading one writes to it): the master, each web worker and each of its query workers
+    workers = config["WORKERS"]
+    readers = 1 + workers * (1 + (config["SPARQL_QUERY_WORKERS"] or config["THREADS"]))
     store = open_store(
         config["STORE"],
         files=files,
@@ -54,6 +60,8 @@ def init_app(app: Flask) -> None:
         timeout=config["STORE_TIMEOUT"],
         connect_timeout=config["STORE_CONNECT_TIMEOUT"],
         concurrency=concurrency,
+        memory_budget=config["MEMORY_STORE_BUDGET"] * MB,
+        readers=readers,
     )
     graph = Published(store=store, base=config["BASE"], prefixes=rebase_prefixes(config["BASE"]))
     try:
