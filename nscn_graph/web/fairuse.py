@@ -34,7 +34,8 @@ import random
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -42,6 +43,11 @@ from flask import Flask, current_app, g, request
 
 from nscn_graph import tempfolders
 from nscn_graph.errors import InputError, TooManyRequests
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: SQLite's own locking alone
+    fcntl = None  # type: ignore[assignment]
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +110,7 @@ def client_address(environ: dict | None = None, trusted: tuple[Network, ...] | N
 
 class Budgets:
     """The clients' spent time and requests in progress, in one SQLite file shared by the
-    processes of a server (a connection per process and thread)."""
+    processes of a server (a connection per process, taken in turns)."""
 
     def __init__(
         self,
@@ -121,7 +127,8 @@ class Budgets:
         self.rate = budget / window if window > 0 else math.inf
         self.concurrency = concurrency
         self.trusted = trusted
-        self._local = threading.local()
+        self._mine: _Held | None = None  # this process's connection and locks
+        self._opening = threading.Lock()
         db = self._connect()
         try:
             db.executescript(
@@ -140,11 +147,24 @@ class Budgets:
         db.execute("PRAGMA synchronous=OFF")  # the budgets need not survive a power cut
         return db
 
-    def _db(self) -> sqlite3.Connection:
-        local = self._local
-        if getattr(local, "pid", None) != os.getpid():  # a new thread, or forked
-            local.db, local.pid = self._connect(), os.getpid()
-        return local.db
+    @contextmanager
+    def _turn(self) -> Iterator[sqlite3.Connection]:
+        """The state to one thread of one process at a time: a lock among this process's
+        threads, then an advisory lock (``flock``) on a file beside the database among the
+        processes, which the kernel hands on the moment it is released (SQLite's own wait on a
+        locked database sleeps milliseconds between tries, and most requests would wait)."""
+        mine = self._mine
+        if mine is None or mine.pid != os.getpid():  # the first use in this process
+            with self._opening:
+                mine = self._mine
+                if mine is None or mine.pid != os.getpid():
+                    mine = self._mine = _Held(self._connect(), self.path)
+        with mine.lock:
+            mine.lock_file(True)
+            try:
+                yield mine.db
+            finally:
+                mine.lock_file(False)
 
     def _level(self, row: tuple[float, float] | None, now: float) -> float:
         if row is None:
@@ -154,15 +174,22 @@ class Budgets:
 
     def acquire(self, client: str) -> int | None:
         """Count a request of ``client`` in progress (its id), or raise
-        :class:`~nscn_graph.errors.TooManyRequests`; ``None`` when it is not counted."""
+        :class:`~nscn_graph.errors.TooManyRequests`; ``None`` when it is not counted.
+
+        One statement in the common case: the request is counted only if the client's budget
+        and concurrency allow it (what was refused is worked out afterwards, on the rare
+        refusal)."""
         now = time.time()
-        db = self._db()
-        with _transaction(db):
+        with self._turn() as db:
+            admitted = db.execute(_ADMIT, self._admission(client, now)).fetchall()
+            if admitted:
+                return admitted[0][0]
+            # refused: say why (forgetting the requests of processes that are gone)
             if self.budget > 0:
-                row = db.execute(
+                found = db.execute(
                     "SELECT level, at FROM spent WHERE client = ?", (client,)
                 ).fetchone()
-                level = self._level(row, now)
+                level = self._level(found, now)
                 if level > self.budget:
                     wait = max(1, math.ceil((level - self.budget) / self.rate))
                     raise self._refusal(
@@ -172,44 +199,49 @@ class Budgets:
                         wait,
                         spent=round(level, 3),
                     )
-            if self.concurrency > 0:
-                running = self._running(db, client, now)
-                if running >= self.concurrency:
-                    running = self._forget_dead(db, client, now)
-                if running >= self.concurrency:
-                    raise self._refusal(
-                        f"This client already has {running} requests in progress; the "
-                        f"fair-use limit is {self.concurrency} at once. Wait for an answer "
-                        "before sending the next request.",
-                        1,
-                        running=running,
-                    )
+            running = self._forget_dead(db, client, now)
+            if self.concurrency > 0 and running >= self.concurrency:
+                raise self._refusal(
+                    f"This client already has {running} requests in progress; the "
+                    f"fair-use limit is {self.concurrency} at once. Wait for an answer "
+                    "before sending the next request.",
+                    1,
+                    running=running,
+                )
             cursor = db.execute(
                 "INSERT INTO running (client, pid, started) VALUES (?, ?, ?)",
                 (client, os.getpid(), now),
             )
             return cursor.lastrowid
 
+    def _admission(self, client: str, now: float) -> tuple:
+        rate = self.rate if math.isfinite(self.rate) else 1e12
+        budget = self.budget if self.budget > 0 else math.inf
+        concurrency = self.concurrency if self.concurrency > 0 else 1 << 62
+        return (
+            client,
+            os.getpid(),
+            now,
+            now,
+            rate,
+            client,
+            budget,
+            client,
+            now - STALE,
+            concurrency,
+        )
+
     def release(self, client: str, ticket: int | None, spent: float) -> None:
         """The request ``ticket`` of ``client`` is answered, after ``spent`` seconds."""
         now = time.time()
-        db = self._db()
-        with _transaction(db):
+        rate = self.rate if math.isfinite(self.rate) else 1e12
+        with self._turn() as db:
             if ticket is not None:
                 db.execute("DELETE FROM running WHERE id = ?", (ticket,))
             if self.budget > 0:
-                row = db.execute(
-                    "SELECT level, at FROM spent WHERE client = ?", (client,)
-                ).fetchone()
-                db.execute(
-                    "INSERT OR REPLACE INTO spent (client, level, at) VALUES (?, ?, ?)",
-                    (client, self._level(row, now) + spent, now),
-                )
+                db.execute(_FILL, (client, spent, now, now, rate, spent, now))
             if random.random() < 1 / 64:  # forget the clients whose bucket has drained
-                db.execute(
-                    "DELETE FROM spent WHERE level - (? - at) * ? <= 0",
-                    (now, self.rate if math.isfinite(self.rate) else 1e12),
-                )
+                db.execute("DELETE FROM spent WHERE level - (? - at) * ? <= 0", (now, rate))
 
     def _running(self, db: sqlite3.Connection, client: str, now: float) -> int:
         return db.execute(
@@ -238,18 +270,38 @@ class Budgets:
         return error
 
 
-class _transaction:
-    """``BEGIN IMMEDIATE`` ... ``COMMIT`` (``ROLLBACK`` on an error)."""
+#: Count a request in progress if the client's bucket is not over its budget and it has fewer
+#: requests in progress than allowed (parameters: client, pid, now; now, rate, client, budget;
+#: client, oldest start counted, concurrency: :meth:`Budgets._admission`).
+_ADMIT = (
+    "INSERT INTO running (client, pid, started) SELECT ?, ?, ? WHERE"
+    " COALESCE((SELECT MAX(0, level - (? - at) * ?) FROM spent WHERE client = ?), 0) <= ?"
+    " AND (SELECT COUNT(*) FROM running WHERE client = ? AND started > ?) < ?"
+    " RETURNING id"
+)
+#: Fill a client's bucket with the time of an answer, after draining it to now (client, spent,
+#: now; now, rate, spent, now).
+_FILL = (
+    "INSERT INTO spent (client, level, at) VALUES (?, ?, ?) ON CONFLICT (client) DO UPDATE"
+    " SET level = MAX(0, level - (? - at) * ?) + ?, at = ?"
+)
 
-    def __init__(self, db: sqlite3.Connection) -> None:
+
+class _Held:
+    """One process's connection to the state, and its locks."""
+
+    def __init__(self, db: sqlite3.Connection, path: Path) -> None:
+        self.pid = os.getpid()
         self.db = db
+        self.lock = threading.Lock()
+        try:
+            self.fd: int | None = os.open(f"{path}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError:  # SQLite's own locking still holds
+            self.fd = None
 
-    def __enter__(self) -> sqlite3.Connection:
-        self.db.execute("BEGIN IMMEDIATE")
-        return self.db
-
-    def __exit__(self, kind, value, traceback) -> None:
-        self.db.execute("COMMIT" if kind is None else "ROLLBACK")
+    def lock_file(self, take: bool) -> None:
+        if self.fd is not None and fcntl is not None:
+            fcntl.flock(self.fd, fcntl.LOCK_EX if take else fcntl.LOCK_UN)
 
 
 def _begin() -> None:
