@@ -315,6 +315,8 @@ def start(server: Server, data: Path, work: Path, args: argparse.Namespace) -> N
         )
     elif server.name.startswith("nscn-graph"):
         env["NSCN_ACCESS_LOG"] = "off"  # the same gunicorn settings as the baselines
+        # one client at full speed: fair use still counts it, and never refuses it
+        env["NSCN_FAIR_USE_QUERY_TIME"], env["NSCN_FAIR_USE_CONCURRENCY"] = "1000000", "1000"
         if server.name == "nscn-graph-gthread":
             env["NSCN_WORKER"] = "gthread"  # gunicorn's threaded worker instead of `buffered`
         server.process = subprocess.Popen(
