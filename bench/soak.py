@@ -21,6 +21,7 @@ deliberate 503s (or a connection error). Each client sends from a loopback addre
     .venv/bin/python bench/soak.py --seconds 20 --interval 5      # a sanity run
     .venv/bin/python bench/soak.py --url http://127.0.0.1:8080 --pid MASTER_PID --minutes 10
     .venv/bin/python bench/soak.py --minutes 10 --json /tmp/soak.json -- --store oxigraph:dist/store
+    .venv/bin/python bench/soak.py --minutes 10 --no-validate -- --data big.nt   # the store alone
 
 Arguments after ``--`` go to ``nscn-graph serve``. The server is started with
 ``NSCN_SPARQL_TIMEOUT=--sparql-timeout`` (default 3 s) so that the expensive queries time out
@@ -92,6 +93,7 @@ class Target:
     dumps: list[str]
     etags: dict[str, str] = field(default_factory=dict)
     search: bool = False
+    validate: bool = True  # --no-validate: leave /validate out of the mix
 
 
 def discover(base: str) -> Target:
@@ -155,7 +157,7 @@ def pick(rng: random.Random, target: Target, base: str) -> tuple[str, str, dict]
             headers["If-None-Match"] = target.etags[dump]
             kind = "dump:conditional"
         return kind, "GET", {"url": base + dump, "headers": headers, "stream": True}
-    if roll < 0.94:
+    if roll < 0.94 and target.validate:
         valid = rng.random() < 0.5
         return (
             "validate:" + ("valid" if valid else "invalid"),
@@ -396,6 +398,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--start-timeout", type=float, default=600)
     parser.add_argument("--json", type=Path, help="also write the numbers here")
     parser.add_argument(
+        "--no-validate",
+        action="store_true",
+        help="leave /validate out (with large data each validation reads the whole graph)",
+    )
+    parser.add_argument(
         "--one-address", action="store_true", help="every client from 127.0.0.1 (one client)"
     )
     parser.add_argument("serve", nargs="*", help="after --: arguments of nscn-graph serve")
@@ -411,6 +418,7 @@ def main(argv: list[str] | None = None) -> int:
     report: dict = {"intervals": []}
     try:
         target = discover(base)
+        target.validate = not args.no_validate
         print(
             f"soaking {base} for {duration:g} s at concurrency {args.concurrency}: "
             f"{len(target.things)} things, {len(target.dumps)} dumps, "

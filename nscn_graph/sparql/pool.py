@@ -45,7 +45,7 @@ from nscn_graph.graph.serialize import serialize
 from nscn_graph.processes import status_kb
 from nscn_graph.sparql.query import is_graph_result
 from nscn_graph.stores import Store
-from nscn_graph.stores.memory import EmbeddedStore
+from nscn_graph.stores.memory import EmbeddedStore, give_back_memory
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +66,10 @@ class Job:
 WATCH_INTERVAL = 0.1
 #: A worker that keeps more than this share of the memory limit after a query is recycled.
 RECYCLE_SHARE = 0.5
+#: After a query that ran longer than this (seconds), a worker holding more than ``TRIM_KB``
+#: beyond what it started with hands the memory its query freed back to the OS.
+TRIM_AFTER = 0.05
+TRIM_KB = 64 * 1024
 MB = 1 << 20
 
 
@@ -192,6 +196,7 @@ def _worker_main(conn: multiprocessing.connection.Connection, setup: _Setup, par
         opener()
     _limit_memory(setup.memory_limit)
     _exit_with_parent(parent)
+    started_with = status_kb(None, "RssAnon")
     conn.send_bytes(pickle.dumps(("hello", isolated, _peak_kb())))
     while True:
         try:
@@ -199,6 +204,7 @@ def _worker_main(conn: multiprocessing.connection.Connection, setup: _Setup, par
         except (EOFError, OSError):
             os._exit(0)
         leave = False
+        began = time.monotonic()
         try:
             answer = evaluate(
                 setup.store,
@@ -215,12 +221,21 @@ def _worker_main(conn: multiprocessing.connection.Connection, setup: _Setup, par
         except Exception:  # a bug or a store failure: logged here, a generic 500 there
             log.exception("query worker failed")
             message = ("bug", None)
+        if time.monotonic() - began > TRIM_AFTER:  # only a long query can have taken much
+            _give_back(started_with)
         try:  # with its peak memory, so that the web thread reads /proc only when it grew
             conn.send_bytes(pickle.dumps((*message, _peak_kb()), protocol=pickle.HIGHEST_PROTOCOL))
         except (BrokenPipeError, OSError):
             os._exit(0)
         if leave:
             os._exit(0)
+
+
+def _give_back(started_with: int) -> None:
+    """Return to the OS what the last query freed (the allocator keeps it otherwise), when this
+    worker holds much more than it started with."""
+    if status_kb(None, "RssAnon") - started_with > TRIM_KB:
+        give_back_memory()
 
 
 def _peak_kb() -> int:
