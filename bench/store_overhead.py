@@ -64,6 +64,9 @@ def serve_front(spec: str, env: dict[str, str], work: Path, workers: int, thread
             # one client at full speed: fair use still counts it, and never refuses it
             "NSCN_FAIR_USE_QUERY_TIME": "1000000",
             "NSCN_FAIR_USE_CONCURRENCY": "1000",
+            # as many calls to the store at once as the direct client makes (by default one
+            # thread per worker is kept for other requests, and the client's 4th call is a 503)
+            "NSCN_STORE_CONCURRENCY": str(threads),
         },
         stdout=log,
         stderr=subprocess.STDOUT,
