@@ -191,11 +191,12 @@ def _open(spec: MemorySpec, options: OpenOptions):
         log.info("embedded store in memory: about %d MB, %d readers", size >> 20, options.readers)
         return EmbeddedStore(loaded.store, base=options.base, version=version)
     log.info(
-        "embedded store on disk: about %d MB in memory for each of %d readers passes the "
-        "budget of %d MB (MEMORY_STORE_BUDGET)",
+        "embedded store on disk: about %d MB in memory for each of %d readers %s",
         size >> 20,
         options.readers,
-        budget >> 20,
+        f"passes the budget of {budget >> 20} MB (MEMORY_STORE_BUDGET)"
+        if budget
+        else "(MEMORY_STORE_BUDGET is 0: always on disk)",
     )
     store = temporary_store(
         loaded.dataset(),
