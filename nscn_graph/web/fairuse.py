@@ -125,6 +125,7 @@ class Budgets:
         self.budget = budget
         self.window = window
         self.rate = budget / window if window > 0 else math.inf
+        self._drain = self.rate if math.isfinite(self.rate) else 1e12  # what SQLite can hold
         self.concurrency = concurrency
         self.trusted = trusted
         self._mine: _Held | None = None  # this process's connection and locks
@@ -215,7 +216,6 @@ class Budgets:
             return cursor.lastrowid
 
     def _admission(self, client: str, now: float) -> tuple:
-        rate = self.rate if math.isfinite(self.rate) else 1e12
         budget = self.budget if self.budget > 0 else math.inf
         concurrency = self.concurrency if self.concurrency > 0 else 1 << 62
         return (
@@ -223,7 +223,7 @@ class Budgets:
             os.getpid(),
             now,
             now,
-            rate,
+            self._drain,
             client,
             budget,
             client,
@@ -234,7 +234,7 @@ class Budgets:
     def release(self, client: str, ticket: int | None, spent: float) -> None:
         """The request ``ticket`` of ``client`` is answered, after ``spent`` seconds."""
         now = time.time()
-        rate = self.rate if math.isfinite(self.rate) else 1e12
+        rate = self._drain
         with self._turn() as db:
             if ticket is not None:
                 db.execute("DELETE FROM running WHERE id = ?", (ticket,))
